@@ -1,0 +1,94 @@
+"""The contract between the engine and the node handlers.
+
+A node handler is a plain function ``handler(context: NodeContext) -> Outcome``. It reads the
+run's compact state, its spec and policy, calls the LLM gateway and tools through the context,
+and returns what should change. It never touches the database or Celery: the engine persists the
+outcome in one transaction (DESIGN.md section 2).
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, Callable, Protocol
+
+
+class ArtifactReader(Protocol):
+    def __call__(self, name: str, version: int | None = None) -> str: ...
+
+
+@dataclass(frozen=True)
+class EventNote:
+    """One line for the run's history. `kind` is short (plan, action, evidence, verdict ...)."""
+
+    kind: str
+    message: str
+    data: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class ArtifactOut:
+    """Large text to store as the next version of artifact `name`.
+
+    `export_as` names a deliverable file (e.g. "essay.md") written under the run's folder.
+    """
+
+    name: str
+    content: str
+    kind: str = "text"
+    content_type: str = "text/markdown"
+    export_as: str = ""
+
+
+@dataclass(frozen=True)
+class BudgetView:
+    limits: dict[str, float]
+    used: dict[str, float]
+
+    def remaining(self, name: str) -> float:
+        return self.limits[name] - self.used[name]
+
+
+@dataclass
+class NodeContext:
+    run_id: int
+    seq: int
+    attempt: int
+    route: str
+    journey: str
+    goal: str
+    spec: dict[str, Any]
+    state: dict[str, Any]
+    policy: dict[str, Any]
+    budget: BudgetView
+    llm: Any  # agents.llm.LLMGateway, bound to this step's usage meter
+    read_artifact: ArtifactReader
+    services: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def idempotency_key(self) -> str:
+        """Key for any outside side effect of this step: the same on a redelivery of one attempt."""
+        return f"run:{self.run_id}:seq:{self.seq}:attempt:{self.attempt}"
+
+
+# Statuses a node may end a run with, or put it into.
+NODE_STATUSES = frozenset({"succeeded", "failed", "waiting_human"})
+
+
+@dataclass
+class Outcome:
+    """What a node returns. `delta` is a JSON merge patch (RFC 7386) on the run's state."""
+
+    route: str
+    delta: dict[str, Any] = field(default_factory=dict)
+    events: list[EventNote] = field(default_factory=list)
+    artifacts: list[ArtifactOut] = field(default_factory=list)
+    observation: dict[str, Any] = field(default_factory=dict)
+    verdict: dict[str, Any] = field(default_factory=dict)
+    status: str | None = None
+    reason: str = ""
+
+    def __post_init__(self) -> None:
+        if self.status is not None and self.status not in NODE_STATUSES:
+            raise ValueError(f"unknown outcome status {self.status!r}; known: {sorted(NODE_STATUSES)}")
+
+
+NodeHandler = Callable[[NodeContext], Outcome]

@@ -1,0 +1,32 @@
+"""The explicit registry of node handlers: a name -> the dotted path of a function.
+
+Imported on first use; an unknown name fails listing the known ones. No registration by import
+side effects.
+"""
+from __future__ import annotations
+
+from functools import cache
+
+from django.utils.module_loading import import_string
+
+from agents.contracts import NodeHandler
+
+NODES: dict[str, str] = {
+    "planner": "agents.planner.plan",
+    "writer": "agents.writer.write_section",
+    "critic": "agents.critic.reflect",
+    "finalizer": "agents.finalizer.finalize",
+}
+
+
+class UnknownNode(LookupError):
+    pass
+
+
+@cache
+def node_handler(name: str) -> NodeHandler:
+    try:
+        path = NODES[name]
+    except KeyError:
+        raise UnknownNode(f"unknown node {name!r}; known nodes: {', '.join(sorted(NODES))}") from None
+    return import_string(path)

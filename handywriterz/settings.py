@@ -1,0 +1,226 @@
+"""The one settings module. Every value comes from the environment, with defaults that run the
+whole product on one machine with nothing configured (the embedded default). `os.environ` is read
+here and nowhere else."""
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import dj_database_url
+from django.core.exceptions import ImproperlyConfigured
+from kombu import Exchange, Queue
+
+BASE_DIR = Path(__file__).resolve().parent.parent
+
+# litellm downloads its price list at import unless told to use the bundled copy.
+os.environ.setdefault("LITELLM_LOCAL_MODEL_COST_MAP", "True")
+
+
+def env_str(name: str, default: str) -> str:
+    return os.environ.get(name, default)
+
+
+def env_int(name: str, default: int, minimum: int | None = None) -> int:
+    raw = os.environ.get(name)
+    if raw is None or raw == "":
+        return default
+    try:
+        value = int(raw)
+    except ValueError as error:
+        raise ImproperlyConfigured(f"{name} must be an integer, got {raw!r}") from error
+    if minimum is not None and value < minimum:
+        raise ImproperlyConfigured(f"{name} must be >= {minimum}, got {value}")
+    return value
+
+
+def env_float(name: str, default: float) -> float:
+    raw = os.environ.get(name)
+    if raw is None or raw == "":
+        return default
+    try:
+        return float(raw)
+    except ValueError as error:
+        raise ImproperlyConfigured(f"{name} must be a number, got {raw!r}") from error
+
+
+def env_bool(name: str, default: bool) -> bool:
+    raw = os.environ.get(name)
+    if raw is None or raw == "":
+        return default
+    if raw.lower() in {"1", "true", "yes", "on"}:
+        return True
+    if raw.lower() in {"0", "false", "no", "off"}:
+        return False
+    raise ImproperlyConfigured(f"{name} must be a boolean (true/false), got {raw!r}")
+
+
+def env_list(name: str, default: list[str]) -> list[str]:
+    raw = os.environ.get(name)
+    if raw is None or raw.strip() == "":
+        return default
+    return [item.strip() for item in raw.split(",") if item.strip()]
+
+
+DEBUG = env_bool("DEBUG", False)
+SECRET_KEY = env_str("SECRET_KEY", "")
+if not SECRET_KEY:
+    if not DEBUG and env_bool("HW_REQUIRE_SECRET_KEY", False):
+        raise ImproperlyConfigured("SECRET_KEY must be set in production")
+    # Only for the embedded default and tests; production sets SECRET_KEY.
+    SECRET_KEY = "insecure-embedded-default-key-set-SECRET_KEY-in-production"
+ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", ["127.0.0.1", "localhost", "testserver"])
+
+INSTALLED_APPS = [
+    "django.contrib.admin",
+    "django.contrib.auth",
+    "django.contrib.contenttypes",
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    "django.contrib.staticfiles",
+    "rest_framework",
+    "django_celery_beat",
+    "journeys",
+    "agents",
+    "tools",
+    "turnitin",
+]
+
+MIDDLEWARE = [
+    "django.middleware.security.SecurityMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+]
+
+ROOT_URLCONF = "handywriterz.urls"
+WSGI_APPLICATION = "handywriterz.wsgi.application"
+
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [BASE_DIR / "templates"],
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.request",
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+            ],
+        },
+    },
+]
+
+# The embedded default (scripts/services.sh) serves PostgreSQL 18 + pgvector on this port.
+DATABASE_URL = env_str("DATABASE_URL", "postgres://postgres@127.0.0.1:54329/handywriterz")
+DATABASES = {"default": dj_database_url.parse(DATABASE_URL, conn_max_age=0)}
+DATABASES["default"]["ENGINE"] = "django.db.backends.postgresql"
+DATABASES["default"].setdefault("OPTIONS", {})
+if env_bool("HW_DB_POOL", False):
+    # Django's psycopg 3 pool keeps connections bounded per process when many threads step runs.
+    DATABASES["default"]["OPTIONS"]["pool"] = {
+        "min_size": 1,
+        "max_size": env_int("HW_DB_POOL_MAX", 8, minimum=1),
+        "timeout": 30,
+    }
+DATABASES["default"]["TEST"] = {"NAME": env_str("HW_TEST_DATABASE_NAME", "test_handywriterz")}
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
+    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
+    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+    {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+]
+
+LANGUAGE_CODE = "en-gb"
+TIME_ZONE = "UTC"
+USE_I18N = True
+USE_TZ = True
+STATIC_URL = "static/"
+STATIC_ROOT = BASE_DIR / "var" / "static"
+MEDIA_ROOT = Path(env_str("HW_MEDIA_ROOT", str(BASE_DIR / "var" / "media")))
+
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "WARNING")},
+    "loggers": {
+        "LiteLLM": {"level": "WARNING"},
+        "httpx": {"level": "WARNING"},
+    },
+}
+
+# --- Redis and Celery -------------------------------------------------------------------------
+REDIS_URL = env_str("REDIS_URL", "redis://127.0.0.1:6379/0")
+CELERY_BROKER_URL = env_str("CELERY_BROKER_URL", REDIS_URL)
+CELERY_TASK_IGNORE_RESULT = True
+CELERY_RESULT_BACKEND = None
+# One step per task, acknowledged after it ran: a worker killed mid-step leaves the message
+# to be redelivered, and the claim makes the redelivery harmless.
+CELERY_TASK_ACKS_LATE = True
+CELERY_TASK_REJECT_ON_WORKER_LOST = True
+CELERY_WORKER_PREFETCH_MULTIPLIER = 1
+CELERY_TASK_SERIALIZER = "json"
+CELERY_ACCEPT_CONTENT = ["json"]
+CELERY_WORKER_SEND_TASK_EVENTS = env_bool("HW_CELERY_TASK_EVENTS", False)
+CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+# Unacked messages come back after this long; the lease reaper usually recovers a run sooner.
+CELERY_BROKER_TRANSPORT_OPTIONS = {
+    "visibility_timeout": env_int("HW_VISIBILITY_TIMEOUT_SECONDS", 3600, minimum=10),
+}
+
+# Per-user lanes: each run's steps go to one lane queue chosen from its user; a worker consumes
+# every lane, and kombu's Redis transport rotates between them, so a heavy user's backlog in one
+# lane does not block the others.
+HW_LANES = env_int("HW_LANES", 8, minimum=1)
+HW_QUEUE_PREFIX = env_str("HW_QUEUE_PREFIX", "hw")
+HW_CONTROL_QUEUE = f"{HW_QUEUE_PREFIX}.control"
+_exchange = Exchange(HW_QUEUE_PREFIX, type="direct")
+CELERY_TASK_QUEUES = [Queue(HW_CONTROL_QUEUE, _exchange, routing_key=HW_CONTROL_QUEUE)] + [
+    Queue(f"{HW_QUEUE_PREFIX}.lane.{lane}", _exchange, routing_key=f"{HW_QUEUE_PREFIX}.lane.{lane}")
+    for lane in range(HW_LANES)
+]
+CELERY_TASK_DEFAULT_QUEUE = HW_CONTROL_QUEUE
+CELERY_TASK_DEFAULT_EXCHANGE = HW_QUEUE_PREFIX
+CELERY_TASK_DEFAULT_ROUTING_KEY = HW_CONTROL_QUEUE
+CELERY_BEAT_SCHEDULER = env_str("HW_BEAT_SCHEDULER", "django_celery_beat.schedulers:DatabaseScheduler")
+HW_REAPER_INTERVAL_SECONDS = env_float("HW_REAPER_INTERVAL_SECONDS", 15.0)
+CELERY_BEAT_SCHEDULE = {
+    "reap-expired-run-leases": {
+        "task": "journeys.tasks.reap_runs_task",
+        "schedule": HW_REAPER_INTERVAL_SECONDS,
+        "options": {"queue": HW_CONTROL_QUEUE, "expires": HW_REAPER_INTERVAL_SECONDS * 2},
+    },
+}
+
+# --- The engine -------------------------------------------------------------------------------
+# How long a claimed step may run before another worker may take it over (crash recovery).
+HW_STEP_LEASE_SECONDS = env_int("HW_STEP_LEASE_SECONDS", 300, minimum=1)
+# How long an enqueued step may wait in the queue before the reaper sends it again.
+HW_DISPATCH_GRACE_SECONDS = env_int("HW_DISPATCH_GRACE_SECONDS", 600, minimum=1)
+HW_DELIVERABLES_DIR = Path(env_str("HW_DELIVERABLES_DIR", str(BASE_DIR / "var" / "deliverables")))
+HW_POLICY_DIR = Path(env_str("HW_POLICY_DIR", str(BASE_DIR / "journeys" / "policies")))
+HW_DEFAULT_BUDGET = {
+    "tokens": env_int("HW_BUDGET_TOKENS", 400_000, minimum=1),
+    "seconds": env_int("HW_BUDGET_SECONDS", 3600, minimum=1),
+    "usd": env_float("HW_BUDGET_USD", 5.0),
+}
+HW_GOAL_MAX_CHARS = env_int("HW_GOAL_MAX_CHARS", 20_000, minimum=100)
+
+# --- LLM --------------------------------------------------------------------------------------
+# litellm model strings, tried in order. The default is the built-in offline model.
+HW_LLM_MODELS = env_list("HW_LLM_MODELS", ["handywriterz/offline"])
+HW_LLM_TIMEOUT_SECONDS = env_float("HW_LLM_TIMEOUT_SECONDS", 60.0)
+# Seconds of simulated latency added by the built-in model (benchmarks and load tests only).
+HW_OFFLINE_MODEL_LATENCY = env_float("HW_OFFLINE_MODEL_LATENCY", 0.0)
+
+REST_FRAMEWORK = {
+    "DEFAULT_AUTHENTICATION_CLASSES": [
+        "rest_framework.authentication.SessionAuthentication",
+    ],
+    "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
+}

@@ -1,0 +1,165 @@
+"""The commit half of a step: everything a node returned is written in one transaction."""
+from __future__ import annotations
+
+import logging
+import os
+import tempfile
+from decimal import Decimal
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from django.conf import settings
+from django.db import transaction
+from django.db.models import Max
+from django.utils import timezone
+
+from agents.contracts import ArtifactOut, EventNote
+from journeys import dispatch
+from journeys.models import Artifact, Event, Run, RunStatus, Step
+from journeys.state import merge_patch
+
+if TYPE_CHECKING:
+    from journeys.engine import Execution
+
+logger = logging.getLogger(__name__)
+
+
+class ArtifactLoader:
+    """Reads the artifacts a run's state refers to (the claim-check side of the state)."""
+
+    def __init__(self, run_id: int, references: dict[str, int]) -> None:
+        self.run_id = run_id
+        self.references = references
+
+    def __call__(self, name: str, version: int | None = None) -> str:
+        wanted = version or self.references.get(name)
+        if wanted is None:
+            raise KeyError(f"run {self.run_id} has no artifact named {name!r}")
+        return Artifact.objects.values_list("content", flat=True).get(run_id=self.run_id, name=name, version=wanted)
+
+
+def deliverable_dir(run_id: int) -> Path:
+    return Path(settings.HW_DELIVERABLES_DIR) / f"run-{run_id}"
+
+
+def export_file(run_id: int, filename: str, content: str) -> str:
+    """Write a deliverable atomically (temp file + rename); rewriting the same file is harmless."""
+    folder = deliverable_dir(run_id)
+    folder.mkdir(parents=True, exist_ok=True)
+    target = folder / Path(filename).name
+    handle, temporary = tempfile.mkstemp(dir=folder, prefix=".tmp-")
+    with os.fdopen(handle, "w", encoding="utf-8") as stream:
+        stream.write(content)
+    os.replace(temporary, target)
+    return str(target)
+
+
+def store_artifacts(run: Run, seq: int | None, artifacts: list[ArtifactOut]) -> dict[str, int]:
+    """Store each as the next version of its name; return the new references (name -> version)."""
+    references: dict[str, int] = {}
+    for item in artifacts:
+        latest = run.artifacts.filter(name=item.name).aggregate(latest=Max("version"))["latest"] or 0
+        path = export_file(run.pk, item.export_as, item.content) if item.export_as else ""
+        Artifact.objects.create(
+            run=run,
+            name=item.name,
+            version=latest + 1,
+            kind=item.kind,
+            content_type=item.content_type,
+            content=item.content,
+            size=len(item.content.encode("utf-8")),
+            sha256=Artifact.digest(item.content),
+            step_seq=seq,
+            path=path,
+        )
+        references[item.name] = latest + 1
+    return references
+
+
+def store_events(run: Run, seq: int | None, notes: list[EventNote]) -> list[Event]:
+    events = [
+        Event(run=run, seq=seq, index=index, kind=note.kind, message=note.message, data=note.data)
+        for index, note in enumerate(notes)
+    ]
+    created = Event.objects.bulk_create(events)
+    payloads = [{"id": event.pk, "seq": seq, "kind": event.kind, "message": event.message} for event in created]
+    transaction.on_commit(lambda: [dispatch.publish_live(run.pk, payload) for payload in payloads])
+    return created
+
+
+def next_status(run: Run, execution: "Execution") -> str:
+    """The status after a step. A pause or abort that arrived during the step wins over 'continue'."""
+    if run.status == RunStatus.ABORTED:
+        return RunStatus.ABORTED
+    if execution.ending:
+        return RunStatus.BUDGET_EXHAUSTED
+    outcome_status = execution.outcome.status
+    if outcome_status in {"succeeded", "failed"}:
+        return outcome_status
+    if run.status == RunStatus.PAUSED:
+        return RunStatus.PAUSED
+    if outcome_status == "waiting_human":
+        return RunStatus.WAITING_HUMAN
+    return RunStatus.RUNNING
+
+
+def persist_step(run_id: int, seq: int, owner: str, execution: "Execution") -> bool:
+    """Write step `seq` if this worker still holds the lease; False if it lost it meanwhile."""
+    with transaction.atomic():
+        run = Run.objects.select_for_update().get(pk=run_id)
+        if run.seq != seq or run.lease_owner != owner:
+            logger.warning("run %s step %s: lease lost to another worker; result discarded", run_id, seq)
+            return False
+        outcome = execution.outcome
+        references = store_artifacts(run, seq, outcome.artifacts)
+        delta = merge_patch(outcome.delta, {"artifacts": references}) if references else outcome.delta
+        write_step(run, seq, execution, delta)
+        store_events(run, seq, list(outcome.events) + execution.extra_events)
+        update_run(run, execution, delta)
+    return True
+
+
+def write_step(run: Run, seq: int, execution: "Execution", delta: dict) -> Step:
+    outcome = execution.outcome
+    return Step.objects.create(
+        run=run,
+        seq=seq,
+        node=execution.node,
+        route_in=execution.route_in,
+        attempt=run.attempt,
+        started_at=execution.started_at,
+        finished_at=timezone.now(),
+        delta=delta,
+        observation=outcome.observation,
+        verdict=outcome.verdict,
+        route=outcome.route,
+        tokens=execution.meter.tokens,
+        cost_usd=execution.meter.cost_usd.quantize(Decimal("0.000001")),
+        duration_seconds=execution.duration,
+        error=execution.error,
+    )
+
+
+def update_run(run: Run, execution: "Execution", delta: dict) -> None:
+    now = timezone.now()
+    outcome = execution.outcome
+    run.state = merge_patch(run.state, delta)
+    run.seq += 1
+    run.attempt = 0
+    run.route = outcome.route
+    run.used_tokens += execution.meter.tokens
+    run.used_seconds += execution.duration
+    run.used_usd += execution.meter.cost_usd.quantize(Decimal("0.000001"))
+    run.status = next_status(run, execution)
+    run.lease_owner = ""
+    continuing = run.status == RunStatus.RUNNING
+    run.lease_expires_at = now + timezone.timedelta(seconds=settings.HW_DISPATCH_GRACE_SECONDS) if continuing else None
+    if run.is_terminal:
+        run.finished_at = now
+        run.status_reason = outcome.reason or execution.ending or run.status_reason
+    elif run.status == RunStatus.WAITING_HUMAN:
+        run.status_reason = outcome.reason
+    run.save()
+    if continuing:
+        run_id, seq, lane = run.pk, run.seq, run.lane
+        transaction.on_commit(lambda: dispatch.send_step(run_id, seq, lane))

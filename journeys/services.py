@@ -1,0 +1,235 @@
+"""The write side of journeys: every change to a run outside a step goes through one of these.
+
+Each is one transaction; step messages are sent only after it commits. The CLI, the admin, the
+API and the portal all call these, so they behave the same everywhere.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.db import transaction
+from django.utils import timezone
+
+from journeys import dispatch
+from journeys.models import PAUSABLE_STATUSES, TERMINAL_STATUSES, Event, Run, RunStatus, Step
+from journeys.policies import PolicyError, load_policy
+from journeys.state import merge_patch
+
+MIN_WORDS, MAX_WORDS = 50, 50_000
+
+
+class InvalidRequest(ValueError):
+    """A request that cannot be carried out; the message says why, for the person who asked."""
+
+
+class RunNotFound(InvalidRequest):
+    pass
+
+
+@dataclass(frozen=True)
+class BudgetRequest:
+    tokens: int | None = None
+    seconds: float | None = None
+    usd: float | None = None
+
+
+def validate_goal(goal: str) -> str:
+    goal = (goal or "").strip()
+    if not goal:
+        raise InvalidRequest("the goal is empty; say what you want written")
+    if len(goal) > settings.HW_GOAL_MAX_CHARS:
+        raise InvalidRequest(f"the goal is {len(goal)} characters long; the limit is {settings.HW_GOAL_MAX_CHARS}")
+    if "\x00" in goal:
+        raise InvalidRequest("the goal contains a NUL character")
+    return goal
+
+
+def validate_words(words: Any, default: int) -> int:
+    if words is None:
+        return default
+    try:
+        value = int(words)
+    except (TypeError, ValueError):
+        raise InvalidRequest(f"the word target must be a whole number, got {words!r}") from None
+    if not MIN_WORDS <= value <= MAX_WORDS:
+        raise InvalidRequest(f"the word target must be between {MIN_WORDS} and {MAX_WORDS}, got {value}")
+    return value
+
+
+def resolve_budgets(defaults: dict[str, float], request: BudgetRequest) -> dict[str, Any]:
+    limits = {}
+    for name in ("tokens", "seconds", "usd"):
+        value = getattr(request, name)
+        value = defaults[name] if value is None else value
+        try:
+            number = Decimal(str(value))
+        except InvalidOperation:
+            raise InvalidRequest(f"the {name} budget must be a number, got {value!r}") from None
+        if number < 0 or not number.is_finite():
+            raise InvalidRequest(f"the {name} budget must be zero or more, got {value}")
+        limits[name] = number
+    return {
+        "limit_tokens": int(limits["tokens"]),
+        "limit_seconds": float(limits["seconds"]),
+        "limit_usd": limits["usd"].quantize(Decimal("0.000001")),
+    }
+
+
+def service_event(run: Run, kind: str, message: str, **data: Any) -> Event:
+    event = Event.objects.create(run=run, seq=None, kind=kind, message=message, data=data)
+    payload = {"id": event.pk, "seq": None, "kind": kind, "message": message}
+    transaction.on_commit(lambda: dispatch.publish_live(run.pk, payload))
+    return event
+
+
+def get_user(username: str):
+    user, _ = get_user_model().objects.get_or_create(username=username)
+    return user
+
+
+def start_run(
+    user,
+    journey: str,
+    goal: str,
+    *,
+    words: int | None = None,
+    spec: dict[str, Any] | None = None,
+    budgets: BudgetRequest = BudgetRequest(),
+    priority: int = 0,
+) -> Run:
+    """Validate the request, create the run and enqueue its first step after commit."""
+    try:
+        policy = load_policy(journey)
+    except PolicyError as error:
+        raise InvalidRequest(str(error)) from error
+    goal = validate_goal(goal)
+    run_spec = {"deliverable": policy.deliverable, **(spec or {})}
+    run_spec["words"] = validate_words(words if words is not None else run_spec.get("words"), policy.gates.default_words)
+    limits = resolve_budgets(policy.budgets.model_dump(), budgets)
+    with transaction.atomic():
+        run = Run.objects.create(
+            user=user,
+            journey=journey,
+            goal=goal,
+            spec=run_spec,
+            policy=policy.model_dump(mode="json"),
+            route=policy.start_route,
+            priority=priority,
+            lane=dispatch.lane_for_user(user.pk),
+            lease_expires_at=timezone.now() + timezone.timedelta(seconds=settings.HW_DISPATCH_GRACE_SECONDS),
+            **limits,
+        )
+        service_event(run, "created", f"Run created: {journey} journey, {run_spec['words']} words", spec=run_spec)
+        run_id, lane = run.pk, run.lane
+        transaction.on_commit(lambda: dispatch.send_step(run_id, 0, lane))
+    return run
+
+
+def locked_run(run_id: int) -> Run:
+    try:
+        return Run.objects.select_for_update().get(pk=run_id)
+    except (Run.DoesNotExist, ValueError, TypeError):
+        raise RunNotFound(f"there is no run with id {run_id!r}") from None
+
+
+def pause_run(run_id: int, by: str = "operator") -> Run:
+    """Stop a run after its current step; resume_run continues it from the same seq."""
+    with transaction.atomic():
+        run = locked_run(run_id)
+        if run.status not in PAUSABLE_STATUSES:
+            raise InvalidRequest(f"run {run.pk} is {run.status}; only queued, running or waiting runs can be paused")
+        run.status = RunStatus.PAUSED
+        run.save(update_fields=["status", "updated_at"])
+        service_event(run, "paused", f"Paused by {by}; the step in progress (if any) will finish first", by=by)
+    return run
+
+
+def resume_run(run_id: int, by: str = "operator") -> Run:
+    """Continue a paused run from its checkpoint (or let it wait for its human again)."""
+    with transaction.atomic():
+        run = locked_run(run_id)
+        if run.status != RunStatus.PAUSED:
+            raise InvalidRequest(f"run {run.pk} is {run.status}; only paused runs can be resumed")
+        if run.state.get("human", {}).get("pending"):
+            run.status = RunStatus.WAITING_HUMAN
+            run.save(update_fields=["status", "updated_at"])
+            service_event(run, "resumed", f"Resumed by {by}; still waiting for a human answer", by=by)
+            return run
+        requeue(run)
+        service_event(run, "resumed", f"Resumed by {by} at step {run.seq}", by=by)
+    return run
+
+
+def requeue(run: Run) -> None:
+    """Mark the run due at its current seq and send the step after commit."""
+    run.status = RunStatus.QUEUED
+    run.lease_owner = ""
+    run.lease_expires_at = timezone.now() + timezone.timedelta(seconds=settings.HW_DISPATCH_GRACE_SECONDS)
+    run.save(update_fields=["status", "lease_owner", "lease_expires_at", "updated_at"])
+    run_id, seq, lane = run.pk, run.seq, run.lane
+    transaction.on_commit(lambda: dispatch.send_step(run_id, seq, lane))
+
+
+def abort_run(run_id: int, by: str = "operator", reason: str = "") -> Run:
+    with transaction.atomic():
+        run = locked_run(run_id)
+        if run.status in TERMINAL_STATUSES:
+            raise InvalidRequest(f"run {run.pk} has already ended ({run.status})")
+        run.status = RunStatus.ABORTED
+        run.status_reason = reason or f"aborted by {by}"
+        run.finished_at = timezone.now()
+        run.lease_owner = ""
+        run.lease_expires_at = None
+        run.save(update_fields=["status", "status_reason", "finished_at", "lease_owner", "lease_expires_at", "updated_at"])
+        service_event(run, "aborted", f"Aborted by {by}" + (f": {reason}" if reason else ""), by=by)
+    return run
+
+
+def answer_run(run_id: int, answers: dict[str, Any], by: str = "student") -> Run:
+    """Record a human's answer as a step of its own (so replaying deltas stays complete) and
+    continue the run on the route the waiting node named."""
+    with transaction.atomic():
+        run = locked_run(run_id)
+        human = run.state.get("human", {})
+        if run.status != RunStatus.WAITING_HUMAN or not human.get("pending"):
+            raise InvalidRequest(f"run {run.pk} is {run.status} and is not waiting for an answer")
+        delta = {"human": {"pending": None, "answers": answers, "answered_by": by}}
+        now = timezone.now()
+        route = human.get("resume_route") or run.route
+        Step.objects.create(
+            run=run, seq=run.seq, node="human", route_in=run.route, attempt=1,
+            started_at=now, finished_at=now, delta=delta, route=route,
+        )
+        run.state = merge_patch(run.state, delta)
+        run.seq += 1
+        run.route = route
+        run.status_reason = ""
+        run.save(update_fields=["state", "seq", "route", "status_reason", "updated_at"])
+        service_event(run, "answered", f"{by} answered; continuing at '{route}'", answers=answers)
+        requeue(run)
+    return run
+
+
+def reap_runs(limit: int = 500) -> int:
+    """Re-send the due step of every run whose lease expired (a worker died, a message was lost)."""
+    now = timezone.now()
+    grace = timezone.timedelta(seconds=settings.HW_DISPATCH_GRACE_SECONDS)
+    stale = Run.objects.filter(status__in=[RunStatus.QUEUED, RunStatus.RUNNING], lease_expires_at__lt=now)
+    recovered = 0
+    for run_id, seq, lane, owner in stale.values_list("id", "seq", "lane", "lease_owner")[:limit]:
+        with transaction.atomic():
+            taken = Run.objects.filter(pk=run_id, seq=seq, lease_expires_at__lt=now).update(
+                lease_owner="", lease_expires_at=now + grace, updated_at=now
+            )
+            if not taken:
+                continue
+            run = Run(pk=run_id)
+            why = f"lease of {owner} expired" if owner else "step message not picked up in time"
+            service_event(run, "recovered", f"Step {seq} re-sent: {why}", seq=seq, previous_owner=owner)
+            transaction.on_commit(lambda run_id=run_id, seq=seq, lane=lane: dispatch.send_step(run_id, seq, lane))
+            recovered += 1
+    return recovered
