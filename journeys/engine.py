@@ -133,8 +133,9 @@ def execute(run: Run) -> Execution:
         error = f"{type(exc).__name__}: {exc}"[:2000]
         outcome = error_outcome(run, route, error)
     else:
-        if run.state.get("errors", {}).get("consecutive"):
-            outcome.delta = {**outcome.delta, "errors": {"consecutive": 0}}
+        if run.state.get("errors", {}).get("by_route", {}).get(route):
+            # The route that was failing has succeeded: its count of failures in a row restarts.
+            outcome.delta = {**outcome.delta, "errors": {"by_route": {route: None}, "last": None}}
     return Execution(node or route, route, outcome, meter, started_at, time.monotonic() - clock, error, ending)
 
 
@@ -146,22 +147,23 @@ def check_route(run: Run, outcome: Outcome) -> None:
 
 
 def error_outcome(run: Run, route: str, error: str) -> Outcome:
-    consecutive = int(run.state.get("errors", {}).get("consecutive", 0)) + 1
+    # Counted per route: a failing planner followed by a succeeding critic is still failing.
+    consecutive = int(run.state.get("errors", {}).get("by_route", {}).get(route, 0)) + 1
     limit = run.policy["max_consecutive_errors"]
     event = EventNote("error", f"Step {run.seq} ({route}) failed: {error}", {"route": route, "consecutive": consecutive})
     if consecutive >= limit:
         return Outcome(
             route=route,
-            delta={"errors": {"consecutive": consecutive, "last": error}},
+            delta={"errors": {"by_route": {route: consecutive}, "last": error}},
             events=[event],
             observation={"error": error},
             status="failed",
-            reason=f"{consecutive} steps in a row failed; last error: {error}",
+            reason=f"{consecutive} '{route}' steps in a row failed; last error: {error}",
         )
     next_route = run.policy["error_route"]
     return Outcome(
         route=next_route,
-        delta={"errors": {"consecutive": consecutive, "last": error}},
+        delta={"errors": {"by_route": {route: consecutive}, "last": error}},
         events=[event, EventNote("route", f"Recovering through '{next_route}' ({consecutive}/{limit} errors in a row)")],
         observation={"error": error},
     )

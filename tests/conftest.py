@@ -1,0 +1,143 @@
+"""Shared fixtures: real PostgreSQL (pytest-django test database), real Redis, real Celery
+worker processes started as subprocesses against the test database."""
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+from typing import Callable
+
+import pytest
+import redis
+from django.conf import settings
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def wait_for(predicate: Callable[[], object], timeout: float = 60.0, interval: float = 0.1, what: str = "condition"):
+    """Poll until `predicate()` is truthy; fail the test with `what` after `timeout` seconds."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        value = predicate()
+        if value:
+            return value
+        time.sleep(interval)
+    raise AssertionError(f"timed out after {timeout:.0f} s waiting for {what}")
+
+
+def subprocess_env() -> dict[str, str]:
+    """The environment of a child process: this session's, pointed at the test database."""
+    database = settings.DATABASES["default"]
+    env = dict(os.environ)
+    env["DATABASE_URL"] = (
+        f"postgres://{database['USER']}:{database.get('PASSWORD') or ''}@{database['HOST']}:{database['PORT']}/{database['NAME']}"
+    )
+    env["PYTHONUNBUFFERED"] = "1"
+    return env
+
+
+class Workers:
+    """Celery worker subprocesses (prefork) with an embedded beat for the lease reaper."""
+
+    def __init__(self, log_dir: Path) -> None:
+        self.log_dir = log_dir
+        self.processes: list[subprocess.Popen] = []
+        self.started = 0
+
+    def start(self, concurrency: int = 2, beat: bool = True, extra_env: dict | None = None) -> subprocess.Popen:
+        self.started += 1
+        log = self.log_dir / f"worker-{self.started}.log"
+        command = [
+            sys.executable, "-m", "celery", "-A", "handywriterz", "worker", "--loglevel=INFO",
+            f"--concurrency={concurrency}", f"--hostname=test{self.started}@%h", "--without-mingle",
+            "--without-gossip",
+        ]
+        if beat:
+            command += ["-B", "-s", str(self.log_dir / f"beat-schedule-{self.started}")]
+        env = {**subprocess_env(), **(extra_env or {})}
+        process = subprocess.Popen(
+            command, cwd=ROOT, env=env, stdout=log.open("w"), stderr=subprocess.STDOUT, start_new_session=True
+        )
+        self.processes.append(process)
+        wait_for(lambda: "ready." in log.read_text(errors="replace") or process.poll() is not None, 60, 0.2, "worker ready")
+        assert process.poll() is None, f"worker exited early:\n{log.read_text()[-3000:]}"
+        return process
+
+    def kill(self, process: subprocess.Popen) -> None:
+        """SIGKILL the worker and its pool children: no warm shutdown, nothing acknowledged."""
+        os.killpg(process.pid, signal.SIGKILL)
+        process.wait(10)
+        self.processes.remove(process)
+
+    def stop_all(self) -> None:
+        for process in list(self.processes):
+            if process.poll() is None:
+                os.killpg(process.pid, signal.SIGTERM)
+                try:
+                    process.wait(15)
+                except subprocess.TimeoutExpired:
+                    os.killpg(process.pid, signal.SIGKILL)
+                    process.wait(5)
+            self.processes.remove(process)
+
+
+@pytest.fixture(scope="session")
+def redis_client() -> redis.Redis:
+    client = redis.Redis.from_url(settings.REDIS_URL)
+    client.flushdb()
+    return client
+
+
+@pytest.fixture(scope="session")
+def workers(django_db_setup, django_db_blocker, redis_client, tmp_path_factory):
+    """One worker for the session, started on first use; stopped before the test DB is dropped."""
+    pool = Workers(tmp_path_factory.mktemp("workers"))
+    pool.start()
+    yield pool
+    pool.stop_all()
+
+
+@pytest.fixture
+def worker(workers, transactional_db):
+    """A running worker (restarted if an earlier test killed it), with a committed-data database."""
+    if not any(process.poll() is None for process in workers.processes):
+        workers.start()
+    return workers
+
+
+class Script:
+    """Scripted answers for the `scripted/default` model, seen by every worker process."""
+
+    def __init__(self, client: redis.Redis) -> None:
+        self.client = client
+
+    def push(self, task: str = "*", **answer) -> None:
+        self.client.rpush(f"hw:scripted:default:{task}", json.dumps(answer))
+
+    def clear(self) -> None:
+        keys = list(self.client.scan_iter("hw:scripted:*"))
+        if keys:
+            self.client.delete(*keys)
+
+    @property
+    def calls(self) -> int:
+        return int(self.client.get("hw:scripted:default:calls") or 0)
+
+
+@pytest.fixture
+def script(redis_client):
+    scripted = Script(redis_client)
+    scripted.clear()
+    yield scripted
+    scripted.clear()
+
+
+@pytest.fixture
+def student(transactional_db):
+    from django.contrib.auth import get_user_model
+
+    return get_user_model().objects.create_user("student", password="a-long-passphrase-1")

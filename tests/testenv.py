@@ -1,0 +1,30 @@
+"""Loaded as a pytest plugin (-p tests.testenv) before Django configures itself.
+
+The test session must never share queues with a developer's demo worker, so it gets its own
+queue prefix and Redis database, and short leases so crash recovery is observable in seconds.
+"""
+import os
+import tempfile
+from urllib.parse import urlsplit, urlunsplit
+
+
+def _redis_db(url: str, db: int) -> str:
+    parts = urlsplit(url)
+    return urlunsplit((parts.scheme, parts.netloc, f"/{db}", parts.query, parts.fragment))
+
+
+_base_redis = os.environ.get("REDIS_URL", "redis://127.0.0.1:6379/0")
+TEST_ENV = {
+    "REDIS_URL": os.environ.get("HW_TEST_REDIS_URL", _redis_db(_base_redis, 15)),
+    "HW_QUEUE_PREFIX": "hwtest",
+    "HW_STEP_LEASE_SECONDS": "4",
+    "HW_DISPATCH_GRACE_SECONDS": "6",
+    "HW_REAPER_INTERVAL_SECONDS": "1",
+    "HW_BEAT_SCHEDULER": "celery.beat:PersistentScheduler",
+    "HW_LLM_MODELS": "scripted/default",
+    "HW_DELIVERABLES_DIR": tempfile.mkdtemp(prefix="hw-test-deliverables-"),
+    "HW_LANES": "4",
+}
+for key, value in TEST_ENV.items():
+    os.environ[key] = value
+os.environ.pop("CELERY_BROKER_URL", None)
