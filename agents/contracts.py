@@ -7,8 +7,9 @@ outcome in one transaction (DESIGN.md section 2).
 """
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any, Callable, Protocol
+from typing import Any, Protocol
 
 
 class ArtifactReader(Protocol):
@@ -39,6 +40,15 @@ class ArtifactOut:
 
 
 @dataclass(frozen=True)
+class Record:
+    """A domain row for the engine to write in the step's transaction (a source, a chunk, a
+    Turnitin handoff ...). `kind` names a writer in journeys.persistence.RECORD_WRITERS."""
+
+    kind: str
+    data: dict[str, Any]
+
+
+@dataclass(frozen=True)
 class BudgetView:
     limits: dict[str, float]
     used: dict[str, float]
@@ -61,6 +71,8 @@ class NodeContext:
     budget: BudgetView
     llm: Any  # agents.llm.LLMGateway, bound to this step's usage meter
     read_artifact: ArtifactReader
+    # Read-side helpers built per step by journeys.context.SERVICE_FACTORIES (evidence search,
+    # tools, memory ...), plus "ending" when the engine runs the ending node of a spent budget.
     services: dict[str, Any] = field(default_factory=dict)
 
     @property
@@ -81,6 +93,7 @@ class Outcome:
     delta: dict[str, Any] = field(default_factory=dict)
     events: list[EventNote] = field(default_factory=list)
     artifacts: list[ArtifactOut] = field(default_factory=list)
+    records: list[Record] = field(default_factory=list)
     observation: dict[str, Any] = field(default_factory=dict)
     verdict: dict[str, Any] = field(default_factory=dict)
     status: str | None = None

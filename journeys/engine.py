@@ -15,10 +15,8 @@ import socket
 import time
 import uuid
 from dataclasses import dataclass, field
-from decimal import Decimal
 
 from django.conf import settings
-from django.db import transaction
 from django.db.models import F, Q
 from django.db.models.functions import Coalesce
 from django.utils import timezone
@@ -26,8 +24,8 @@ from django.utils import timezone
 from agents.contracts import BudgetView, EventNote, NodeContext, Outcome
 from agents.llm import LLMGateway, UsageMeter
 from agents.registry import node_handler
-from journeys import dispatch
-from journeys.models import STEPPABLE_STATUSES, Artifact, Run, RunStatus
+from journeys.context import build_services
+from journeys.models import STEPPABLE_STATUSES, Run, RunStatus
 from journeys.persistence import ArtifactLoader, persist_step
 
 logger = logging.getLogger(__name__)
@@ -113,7 +111,7 @@ def build_context(run: Run, route: str, meter: UsageMeter, ending: str) -> NodeC
         budget=BudgetView(limits=budget["limits"], used=budget["used"]),
         llm=build_gateway(meter),
         read_artifact=ArtifactLoader(run.pk, run.state.get("artifacts", {})),
-        services={"ending": ending} if ending else {},
+        services=build_services(run, ending),
     )
 
 
@@ -167,7 +165,3 @@ def error_outcome(run: Run, route: str, error: str) -> Outcome:
         events=[event, EventNote("route", f"Recovering through '{next_route}' ({consecutive}/{limit} errors in a row)")],
         observation={"error": error},
     )
-
-
-def usage_cost(execution: Execution) -> Decimal:
-    return execution.meter.cost_usd.quantize(Decimal("0.000001"))

@@ -12,8 +12,9 @@ from django.conf import settings
 from django.db import transaction
 from django.db.models import Max
 from django.utils import timezone
+from django.utils.module_loading import import_string
 
-from agents.contracts import ArtifactOut, EventNote
+from agents.contracts import ArtifactOut, EventNote, Record
 from journeys import dispatch
 from journeys.models import Artifact, Event, Run, RunStatus, Step
 from journeys.state import merge_patch
@@ -22,6 +23,19 @@ if TYPE_CHECKING:
     from journeys.engine import Execution
 
 logger = logging.getLogger(__name__)
+
+# Writers of domain records a node may return: kind -> dotted path of
+# `write(run: Run, seq: int, data: dict) -> None`, called inside the step's transaction.
+RECORD_WRITERS: dict[str, str] = {}
+
+
+def store_records(run: Run, seq: int, records: list[Record]) -> None:
+    for record in records:
+        try:
+            path = RECORD_WRITERS[record.kind]
+        except KeyError:
+            raise ValueError(f"unknown record kind {record.kind!r}; known: {sorted(RECORD_WRITERS)}") from None
+        import_string(path)(run, seq, record.data)
 
 
 class ArtifactLoader:
@@ -87,7 +101,7 @@ def store_events(run: Run, seq: int | None, notes: list[EventNote]) -> list[Even
     return created
 
 
-def next_status(run: Run, execution: "Execution") -> str:
+def next_status(run: Run, execution: Execution) -> str:
     """The status after a step. A pause or abort that arrived during the step wins over 'continue'."""
     if run.status == RunStatus.ABORTED:
         return RunStatus.ABORTED
@@ -103,7 +117,7 @@ def next_status(run: Run, execution: "Execution") -> str:
     return RunStatus.RUNNING
 
 
-def persist_step(run_id: int, seq: int, owner: str, execution: "Execution") -> bool:
+def persist_step(run_id: int, seq: int, owner: str, execution: Execution) -> bool:
     """Write step `seq` if this worker still holds the lease; False if it lost it meanwhile."""
     with transaction.atomic():
         run = Run.objects.select_for_update().get(pk=run_id)
@@ -112,6 +126,7 @@ def persist_step(run_id: int, seq: int, owner: str, execution: "Execution") -> b
             return False
         outcome = execution.outcome
         references = store_artifacts(run, seq, outcome.artifacts)
+        store_records(run, seq, outcome.records)
         delta = merge_patch(outcome.delta, {"artifacts": references}) if references else outcome.delta
         write_step(run, seq, execution, delta)
         store_events(run, seq, list(outcome.events) + execution.extra_events)
@@ -119,7 +134,7 @@ def persist_step(run_id: int, seq: int, owner: str, execution: "Execution") -> b
     return True
 
 
-def write_step(run: Run, seq: int, execution: "Execution", delta: dict) -> Step:
+def write_step(run: Run, seq: int, execution: Execution, delta: dict) -> Step:
     outcome = execution.outcome
     return Step.objects.create(
         run=run,
@@ -140,7 +155,7 @@ def write_step(run: Run, seq: int, execution: "Execution", delta: dict) -> Step:
     )
 
 
-def update_run(run: Run, execution: "Execution", delta: dict) -> None:
+def update_run(run: Run, execution: Execution, delta: dict) -> None:
     now = timezone.now()
     outcome = execution.outcome
     run.state = merge_patch(run.state, delta)

@@ -8,14 +8,15 @@ import signal
 import subprocess
 import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
-from typing import Callable
 
 import pytest
 import redis
 from django.conf import settings
 
 ROOT = Path(__file__).resolve().parent.parent
+SCRIPT_NAME = os.environ["HW_SCRIPT_NAME"]
 
 
 def wait_for(predicate: Callable[[], object], timeout: float = 60.0, interval: float = 0.1, what: str = "condition"):
@@ -87,8 +88,12 @@ class Workers:
 
 @pytest.fixture(scope="session")
 def redis_client() -> redis.Redis:
+    """This session's Redis, emptied of this session's own keys (others may share the database)."""
     client = redis.Redis.from_url(settings.REDIS_URL)
-    client.flushdb()
+    for pattern in (f"{settings.HW_QUEUE_PREFIX}.*", f"_kombu.binding.{settings.HW_QUEUE_PREFIX}*", f"hw:scripted:{SCRIPT_NAME}:*"):
+        keys = list(client.scan_iter(pattern))
+        if keys:
+            client.delete(*keys)
     return client
 
 
@@ -110,22 +115,25 @@ def worker(workers, transactional_db):
 
 
 class Script:
-    """Scripted answers for the `scripted/default` model, seen by every worker process."""
+    """Scripted answers for this session's `scripted/...` model, seen by every worker process."""
 
     def __init__(self, client: redis.Redis) -> None:
         self.client = client
 
     def push(self, task: str = "*", **answer) -> None:
-        self.client.rpush(f"hw:scripted:default:{task}", json.dumps(answer))
+        self.client.rpush(f"hw:scripted:{SCRIPT_NAME}:{task}", json.dumps(answer))
+
+    def key(self, task: str) -> str:
+        return f"hw:scripted:{SCRIPT_NAME}:{task}"
 
     def clear(self) -> None:
-        keys = list(self.client.scan_iter("hw:scripted:*"))
+        keys = list(self.client.scan_iter(f"hw:scripted:{SCRIPT_NAME}:*"))
         if keys:
             self.client.delete(*keys)
 
     @property
     def calls(self) -> int:
-        return int(self.client.get("hw:scripted:default:calls") or 0)
+        return int(self.client.get(f"hw:scripted:{SCRIPT_NAME}:calls") or 0)
 
 
 @pytest.fixture

@@ -14,14 +14,18 @@ def _redis_db(url: str, db: int) -> str:
 
 
 _base_redis = os.environ.get("REDIS_URL", "redis://127.0.0.1:6379/0")
+# HW_TEST_ID keeps concurrent test sessions on one machine (several checkouts) apart.
+SUFFIX = os.environ.get("HW_TEST_ID", "")
 TEST_ENV = {
+    "HW_TEST_DATABASE_NAME": f"test_handywriterz{SUFFIX}",
+    "HW_SCRIPT_NAME": f"default{SUFFIX}",
     "REDIS_URL": os.environ.get("HW_TEST_REDIS_URL", _redis_db(_base_redis, 15)),
-    "HW_QUEUE_PREFIX": "hwtest",
+    "HW_QUEUE_PREFIX": f"hwtest{SUFFIX}",
     "HW_STEP_LEASE_SECONDS": "4",
     "HW_DISPATCH_GRACE_SECONDS": "6",
     "HW_REAPER_INTERVAL_SECONDS": "1",
     "HW_BEAT_SCHEDULER": "celery.beat:PersistentScheduler",
-    "HW_LLM_MODELS": "scripted/default",
+    "HW_LLM_MODELS": f"scripted/default{SUFFIX}",
     "HW_DELIVERABLES_DIR": tempfile.mkdtemp(prefix="hw-test-deliverables-"),
     "HW_LANES": "4",
 }

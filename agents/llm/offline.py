@@ -10,7 +10,8 @@ from __future__ import annotations
 import hashlib
 import json
 import re
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 _STOP = set(
     "a an the and or of on in to for with by about how why what which that this these those is are be "
@@ -61,7 +62,7 @@ def plan_outline(inputs: dict[str, Any]) -> str:
         "title": topic[:1].upper() + topic[1:],
         "sections": [
             {"heading": heading, "words": max(40, round(words * share)), "points": points}
-            for (heading, points), share in zip(sections, shares)
+            for (heading, points), share in zip(sections, shares, strict=True)
         ],
     }
     return json.dumps(outline)

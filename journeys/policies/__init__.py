@@ -50,7 +50,7 @@ class Policy(Strict):
     gates: Gates = Gates()
 
     @model_validator(mode="after")
-    def _routes_are_known(self) -> "Policy":
+    def _routes_are_known(self) -> Policy:
         unknown = sorted(node for node in self.routes.values() if node not in NODES)
         if unknown:
             raise ValueError(f"unknown nodes {unknown}; known nodes: {sorted(NODES)}")
