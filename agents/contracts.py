@@ -30,6 +30,8 @@ class ArtifactOut:
     """Large text to store as the next version of artifact `name`.
 
     `export_as` names a deliverable file (e.g. "essay.md") written under the run's folder.
+    Binary deliverables (DOCX, PDF, PPTX) carry their bytes in `binary`; `content` then holds a
+    short text description or stays empty.
     """
 
     name: str
@@ -37,6 +39,7 @@ class ArtifactOut:
     kind: str = "text"
     content_type: str = "text/markdown"
     export_as: str = ""
+    binary: bytes | None = None
 
 
 @dataclass(frozen=True)

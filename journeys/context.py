@@ -12,7 +12,9 @@ from django.utils.module_loading import import_string
 
 from journeys.models import Run
 
-SERVICE_FACTORIES: dict[str, str] = {}
+SERVICE_FACTORIES: dict[str, str] = {
+    "evidence": "journeys.evidence.evidence_reader",
+}
 
 
 def build_services(run: Run, ending: str) -> dict[str, Any]:

@@ -1,6 +1,7 @@
 """The commit half of a step: everything a node returned is written in one transaction."""
 from __future__ import annotations
 
+import hashlib
 import logging
 import os
 import tempfile
@@ -26,7 +27,9 @@ logger = logging.getLogger(__name__)
 
 # Writers of domain records a node may return: kind -> dotted path of
 # `write(run: Run, seq: int, data: dict) -> None`, called inside the step's transaction.
-RECORD_WRITERS: dict[str, str] = {}
+RECORD_WRITERS: dict[str, str] = {
+    "source": "journeys.evidence.write_source",
+}
 
 
 def store_records(run: Run, seq: int, records: list[Record]) -> None:
@@ -56,14 +59,15 @@ def deliverable_dir(run_id: int) -> Path:
     return Path(settings.HW_DELIVERABLES_DIR) / f"run-{run_id}"
 
 
-def export_file(run_id: int, filename: str, content: str) -> str:
+def export_file(run_id: int, filename: str, content: str | bytes) -> str:
     """Write a deliverable atomically (temp file + rename); rewriting the same file is harmless."""
     folder = deliverable_dir(run_id)
     folder.mkdir(parents=True, exist_ok=True)
     target = folder / Path(filename).name
+    data = content.encode("utf-8") if isinstance(content, str) else content
     handle, temporary = tempfile.mkstemp(dir=folder, prefix=".tmp-")
-    with os.fdopen(handle, "w", encoding="utf-8") as stream:
-        stream.write(content)
+    with os.fdopen(handle, "wb") as stream:
+        stream.write(data)
     os.replace(temporary, target)
     return str(target)
 
@@ -73,7 +77,8 @@ def store_artifacts(run: Run, seq: int | None, artifacts: list[ArtifactOut]) -> 
     references: dict[str, int] = {}
     for item in artifacts:
         latest = run.artifacts.filter(name=item.name).aggregate(latest=Max("version"))["latest"] or 0
-        path = export_file(run.pk, item.export_as, item.content) if item.export_as else ""
+        payload = item.binary if item.binary is not None else item.content.encode("utf-8")
+        path = export_file(run.pk, item.export_as, payload) if item.export_as else ""
         Artifact.objects.create(
             run=run,
             name=item.name,
@@ -81,8 +86,9 @@ def store_artifacts(run: Run, seq: int | None, artifacts: list[ArtifactOut]) -> 
             kind=item.kind,
             content_type=item.content_type,
             content=item.content,
-            size=len(item.content.encode("utf-8")),
-            sha256=Artifact.digest(item.content),
+            blob=item.binary,
+            size=len(payload),
+            sha256=hashlib.sha256(payload).hexdigest(),
             step_seq=seq,
             path=path,
         )

@@ -6,7 +6,6 @@ writers.
 """
 from __future__ import annotations
 
-import hashlib
 from decimal import Decimal
 
 from django.conf import settings
@@ -179,6 +178,9 @@ class Artifact(models.Model):
     kind = models.CharField(max_length=40, default="text")
     content_type = models.CharField(max_length=100, default="text/markdown")
     content = models.TextField(blank=True)
+    # Binary deliverables (DOCX, PDF, PPTX) live in the database too, so any web machine can
+    # serve them; the exported file under HW_DELIVERABLES_DIR is a convenience copy.
+    blob = models.BinaryField(null=True, blank=True)
     size = models.IntegerField(default=0)
     sha256 = models.CharField(max_length=64)
     step_seq = models.IntegerField(null=True, blank=True)
@@ -193,7 +195,3 @@ class Artifact(models.Model):
 
     def __str__(self) -> str:
         return f"{self.name} v{self.version} of run {self.run_id}"
-
-    @staticmethod
-    def digest(content: str) -> str:
-        return hashlib.sha256(content.encode("utf-8")).hexdigest()

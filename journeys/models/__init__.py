@@ -1,0 +1,25 @@
+"""Journeys' models: runs and their checkpoints (runs.py), the evidence they cite (evidence.py)."""
+from journeys.models.evidence import Chunk, Source
+from journeys.models.runs import (
+    PAUSABLE_STATUSES,
+    STEPPABLE_STATUSES,
+    TERMINAL_STATUSES,
+    Artifact,
+    Event,
+    Run,
+    RunStatus,
+    Step,
+)
+
+__all__ = [
+    "PAUSABLE_STATUSES",
+    "STEPPABLE_STATUSES",
+    "TERMINAL_STATUSES",
+    "Artifact",
+    "Chunk",
+    "Event",
+    "Run",
+    "RunStatus",
+    "Source",
+    "Step",
+]
