@@ -37,8 +37,11 @@ fi
 want=$(sha256sum requirements.txt | cut -d' ' -f1)
 if [[ ! -f $STAMP || $(<"$STAMP") != "$want" ]]; then
   say "installing requirements.txt into $VENV (changed since last install; ~1 min on a fresh venv)"
-  # -q keeps the noise down; pip still prints errors and warnings.
-  "$VENV/bin/python" -m pip install -q --disable-pip-version-check --no-input -r requirements.txt \
+  # -q keeps the noise down; pip still prints errors and warnings. The grep drops one warning
+  # per package about a pip.conf index directory that does not exist on this kind of machine;
+  # with pipefail the status stays pip's.
+  "$VENV/bin/python" -m pip install -q --disable-pip-version-check --no-input -r requirements.txt 2>&1 \
+      | { grep -v "is ignored: it is neither a file nor a directory" || true; } >&2 \
     || die "pip install -r requirements.txt failed (pip's error is above); fix it and re-run scripts/bootstrap.sh"
   echo "$want" >"$STAMP"   # written only after success, so a failed install is retried
 fi
