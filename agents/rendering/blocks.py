@@ -12,6 +12,7 @@ from dataclasses import dataclass
 _HEADING = re.compile(r"^(#{1,6})\s+(.*?)\s*#*\s*$")
 _BULLET = re.compile(r"^\s*[-*+]\s+(.*)$")
 _NUMBERED = re.compile(r"^\s*\d+[.)]\s+(.*)$")
+_LITERAL_ASTERISK = "\x02"
 _INLINE = re.compile(r"(\*\*[^*]+\*\*|__[^_]+__|\*[^*\s][^*]*\*|(?<!\w)_[^_\s][^_]*_(?!\w))")
 
 
@@ -65,15 +66,17 @@ def parse_blocks(markdown: str) -> list[Block]:
 def parse_inline(text: str) -> list[Run]:
     """Split inline Markdown emphasis into runs (no nesting: our writers never nest it)."""
     runs: list[Run] = []
-    for piece in _INLINE.split(text):
+    # An escaped asterisk is text: hide it from the emphasis pattern, restore it in the runs.
+    for piece in _INLINE.split(text.replace("\\*", _LITERAL_ASTERISK)):
         if not piece:
             continue
         if (piece.startswith("**") and piece.endswith("**")) or (piece.startswith("__") and piece.endswith("__")):
-            runs.append(Run(piece[2:-2], bold=True))
+            run = Run(piece[2:-2], bold=True)
         elif len(piece) > 2 and piece[0] == piece[-1] and piece[0] in "*_" and _INLINE.fullmatch(piece):
-            runs.append(Run(piece[1:-1], italic=True))
+            run = Run(piece[1:-1], italic=True)
         else:
-            runs.append(Run(piece))
+            run = Run(piece)
+        runs.append(Run(run.text.replace(_LITERAL_ASTERISK, "*"), run.bold, run.italic))
     return runs
 
 

@@ -105,8 +105,8 @@ def render_document(markdown: str, sources: dict[str, dict], style: str) -> Rend
     cited_keys = list(dict.fromkeys(key for keys in brackets.values() for key in keys))
     texts, entries = _run_processor(info, [keys for keys in brackets.values()], {key: sources[key] for key in cited_keys})
     body = _replace_brackets(markdown, list(brackets), texts)
-    bibliography_markdown = [_numbered_label_spacing(entry) for entry in entries]
-    bibliography = [_strip_emphasis(entry) for entry in bibliography_markdown]
+    bibliography_markdown = [_numbered_label_spacing(_html_to_markdown(entry)) for entry in entries]
+    bibliography = [_numbered_label_spacing(_html_to_plain(entry)) for entry in entries]
     return RenderedDocument(
         markdown=_with_bibliography(body, info.heading, bibliography_markdown),
         body=body,
@@ -139,8 +139,9 @@ def _chunk_ids(markdown: str) -> dict[str, list[int]]:
 
 
 def _run_processor(info: StyleInfo, citations: list[list[str]], items: dict[str, dict]) -> tuple[list[str], list[str]]:
-    """Cite each group of keys in document order; return in-text strings and bibliography entries."""
-    csl_items = [{**item, "id": key} for key, item in items.items()]
+    """Cite each group of keys in document order; return in-text Markdown strings and the
+    bibliography entries as citeproc's HTML."""
+    csl_items = [_prepared_item(key, item) for key, item in items.items()]
     with warnings.catch_warnings():
         # citeproc-py warns on CSL-JSON fields it does not know; they are simply not rendered.
         warnings.simplefilter("ignore")
@@ -150,8 +151,30 @@ def _run_processor(info: StyleInfo, citations: list[list[str]], items: dict[str,
             bibliography.register(citation)
         bibliography.sort()  # the style's <sort> (alphabetical for author-date); a no-op for numeric
         texts = [_html_to_markdown(str(bibliography.cite(citation, _raise_missing))) for citation in prepared]
-        entries = [_html_to_markdown(str(entry)) for entry in bibliography.bibliography()] if prepared else []
+        entries = [str(entry) for entry in bibliography.bibliography()] if prepared else []
     return texts, entries
+
+
+def _prepared_item(key: str, item: dict) -> dict:
+    """The item as citeproc-py needs it: id = key, a type, and no empty values (which it cannot
+    render). A missing type becomes "webpage" for a bare URL and "article" otherwise."""
+    prepared = {name: _escaped(value) for name, value in item.items() if value not in (None, "", [], {})}
+    prepared["id"] = key
+    if not prepared.get("type"):
+        prepared["type"] = "webpage" if prepared.get("URL") and not prepared.get("container-title") else "article"
+    return prepared
+
+
+def _escaped(value):
+    """HTML-escape every string: citeproc-py's HTML formatter passes field text through raw, and
+    a title containing "<x>" or "*" must come out as text, not as markup."""
+    if isinstance(value, str):
+        return html.escape(value, quote=False).replace("*", "&#42;").replace("_", "&#95;")
+    if isinstance(value, list):
+        return [_escaped(element) for element in value]
+    if isinstance(value, dict):
+        return {name: _escaped(element) for name, element in value.items()}
+    return value
 
 
 def _raise_missing(citation_item) -> None:
@@ -172,13 +195,14 @@ _TAG = re.compile(r"</?([a-zA-Z]+)[^>]*>")
 
 
 def _html_to_markdown(fragment: str) -> str:
-    """citeproc's HTML output as Markdown: italics and bold kept, every other tag dropped."""
-    text = _TAG.sub(lambda match: _TAGS.get(match.group(1).lower(), ""), fragment)
-    return html.unescape(text).strip()
+    """citeproc's HTML output as Markdown: italics and bold kept, every other tag dropped, and a
+    literal asterisk from the data escaped so it never turns into emphasis."""
+    marked = _TAG.sub(lambda match: _TAGS.get(match.group(1).lower(), "").replace("*", "\x01"), fragment)
+    return html.unescape(marked).replace("*", "\\*").replace("\x01", "*").strip()
 
 
-def _strip_emphasis(text: str) -> str:
-    return re.sub(r"\*{1,2}([^*]+)\*{1,2}", r"\1", text)
+def _html_to_plain(fragment: str) -> str:
+    return html.unescape(_TAG.sub("", fragment)).strip()
 
 
 # Numeric styles put the label in a "left-margin" block; rendered inline it needs a space.

@@ -153,3 +153,14 @@ def test_malformed_markers_are_refused_rather_than_leaked(fragment):
 
     assert fragment in str(error.value)
     assert parse_citations(fragment) == []
+
+
+def test_incomplete_items_and_markup_in_fields_render_as_text():
+    sources = {
+        "lee2020": {"title": "Stars * and <tags> & co_op", "URL": "https://example.org/a_b", "volume": None},
+    }
+
+    rendered = render_document("Claim [@lee2020:1].", sources, "apa")
+
+    assert rendered.bibliography == ["Stars * and <tags> & co_op. (n.d.). Stars * and <tags> & co_op. Retrieved https://example.org/a_b"]
+    assert rendered.bibliography_markdown[0].startswith(r"*Stars \* and <tags> & co_op*.")
