@@ -223,8 +223,11 @@ CELERY_BEAT_SCHEDULE = {
 }
 
 # --- The engine -------------------------------------------------------------------------------
-# How long a claimed step may run before another worker may take it over (crash recovery).
-HW_STEP_LEASE_SECONDS = env_int("HW_STEP_LEASE_SECONDS", 300, minimum=1)
+# A claimed step's lease: renewed every third of it while the step runs; a worker that dies
+# stops renewing, and another may take the step over this long after (crash recovery).
+HW_STEP_LEASE_SECONDS = env_int("HW_STEP_LEASE_SECONDS", 60, minimum=1)
+# A step that runs longer than this is killed (Celery hard time limit), whatever its lease.
+HW_STEP_TIME_LIMIT_SECONDS = env_int("HW_STEP_TIME_LIMIT_SECONDS", 900, minimum=1)
 # How long an enqueued step may wait in the queue before the reaper sends it again.
 HW_DISPATCH_GRACE_SECONDS = env_int("HW_DISPATCH_GRACE_SECONDS", 600, minimum=1)
 HW_DELIVERABLES_DIR = Path(env_str("HW_DELIVERABLES_DIR", str(BASE_DIR / "var" / "deliverables")))
