@@ -211,6 +211,10 @@ HW_DEFAULT_BUDGET = {
     "usd": env_float("HW_BUDGET_USD", 5.0),
 }
 HW_GOAL_MAX_CHARS = env_int("HW_GOAL_MAX_CHARS", 20_000, minimum=100)
+# Uploaded documents (drafts to rewrite, papers to turn into slides): refused above this size,
+# and refused when fewer words than this can be read from them.
+HW_UPLOAD_MAX_BYTES = env_int("HW_UPLOAD_MAX_BYTES", 20 * 1024 * 1024, minimum=1024)
+HW_UPLOAD_MIN_WORDS = env_int("HW_UPLOAD_MIN_WORDS", 20, minimum=1)
 
 # --- LLM --------------------------------------------------------------------------------------
 # litellm model strings, tried in order. The default is the built-in offline model.
