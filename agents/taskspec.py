@@ -62,6 +62,8 @@ class TaskSpec(Strict):
     topic: str = Field("", max_length=500, description="The subject, as the interpreter understood it.")
     uploads: list[str] = Field(default_factory=list, description="Keys of uploaded documents (Source keys).")
     interpreted: bool = Field(False, description="True once the GoalInterpreter has run.")
+    explicit: list[str] = Field(default_factory=list, description="Fields the student set in the form (final).")
+    part: int | None = Field(None, ge=0, description="For a child run: the index of its part in the parent.")
 
     @field_validator("style", mode="before")
     @classmethod

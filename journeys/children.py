@@ -6,8 +6,8 @@ The mechanism, end to end:
    the parent's step transaction; each child's first step is enqueued when it commits.
 2. `persistence.next_status` turns "waiting_children" into the run status WAITING_CHILDREN, unless
    every child has already ended (then the parent simply continues).
-3. When a child reaches a terminal status, `child_ended` (called by persistence inside the child's
-   step transaction) locks the parent row and re-queues it if it is waiting and no other child is
+3. When a child reaches a terminal status, `services.wake_parent` (called inside the transaction
+   that ended it: a step in persistence, or abort_run) locks the parent row and re-queues it if it is waiting and no other child is
    still going. Locking the parent serialises sibling endings, so the last one always sees the
    others ended, and a parent that is just committing its wait is seen once it has.
 4. The parent's node runs again, reads the children through the "children" service and moves on.
@@ -18,7 +18,7 @@ from typing import Any
 
 from journeys import services
 from journeys.evidence import source_dict
-from journeys.models import TERMINAL_STATUSES, Artifact, Chunk, Run, RunStatus, Source
+from journeys.models import TERMINAL_STATUSES, Artifact, Chunk, Run, Source
 
 
 def write_children(run: Run, seq: int, data: dict[str, Any]) -> list[Run]:
@@ -42,20 +42,6 @@ def write_children(run: Run, seq: int, data: dict[str, Any]) -> list[Run]:
 
 def open_children(run: Run) -> int:
     return Run.objects.filter(parent=run).exclude(status__in=TERMINAL_STATUSES).count()
-
-
-def child_ended(child: Run) -> None:
-    """Called inside the step transaction that made `child` terminal: wake its waiting parent."""
-    if child.parent_id is None:
-        return
-    parent = Run.objects.select_for_update().get(pk=child.parent_id)
-    if parent.status != RunStatus.WAITING_CHILDREN:
-        return
-    still_going = Run.objects.filter(parent=parent).exclude(pk=child.pk).exclude(status__in=TERMINAL_STATUSES).count()
-    if still_going:
-        return
-    services.service_event(parent, "children", "Every part has ended; continuing with the assignment")
-    services.requeue(parent)
 
 
 class ChildrenReader:

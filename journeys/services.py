@@ -68,13 +68,13 @@ def build_spec(policy: Policy, words: int | None, fields: dict[str, Any]) -> dic
         given["words"] = validate_words(words, policy.gates.default_words)
     elif "words" in given:
         given["words"] = validate_words(given["words"], policy.gates.default_words)
-    explicit = sorted(key for key in given if key not in {"uploads", "interpreted", "topic"})
+    explicit = sorted(key for key in given if key not in {"uploads", "interpreted", "topic", "explicit", "part"})
     defaults = {"deliverable": policy.deliverable, "words": policy.gates.default_words, **policy.spec_defaults}
     try:
-        spec = validate_spec({**defaults, **given})
+        spec = validate_spec({**defaults, **given, "explicit": explicit})
     except SpecError as error:
         raise InvalidRequest(str(error)) from None
-    return {**spec_data(spec), "explicit": explicit}
+    return spec_data(spec)
 
 
 def resolve_budgets(defaults: dict[str, float], request: BudgetRequest) -> dict[str, Any]:
@@ -215,7 +215,24 @@ def abort_run(run_id: int, by: str = "operator", reason: str = "") -> Run:
         run.lease_expires_at = None
         run.save(update_fields=["status", "status_reason", "finished_at", "lease_owner", "lease_expires_at", "updated_at"])
         service_event(run, "aborted", f"Aborted by {by}" + (f": {reason}" if reason else ""), by=by)
+        wake_parent(run)
     return run
+
+
+def wake_parent(child: Run) -> None:
+    """Called inside the transaction that made `child` terminal: re-queue its parent if the parent
+    waits for its children and none is still going. Locking the parent row serialises sibling
+    endings, so the last child to end always sees the others ended (journeys.children)."""
+    if child.parent_id is None:
+        return
+    parent = Run.objects.select_for_update().get(pk=child.parent_id)
+    if parent.status != RunStatus.WAITING_CHILDREN:
+        return
+    going = Run.objects.filter(parent=parent).exclude(pk=child.pk).exclude(status__in=TERMINAL_STATUSES).exists()
+    if going:
+        return
+    service_event(parent, "children", "Every part has ended; the assignment continues")
+    requeue(parent)
 
 
 def answer_run(run_id: int, answers: dict[str, Any], by: str = "student") -> Run:
