@@ -14,6 +14,9 @@ from journeys.models import Run
 
 SERVICE_FACTORIES: dict[str, str] = {
     "evidence": "journeys.evidence.evidence_reader",
+    # research (agents.researcher)
+    "scholarly": "journeys.research.scholarly_service",
+    "readings": "journeys.research.readings_reader",
 }
 
 
