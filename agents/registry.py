@@ -16,6 +16,10 @@ NODES: dict[str, str] = {
     "writer": "agents.writer.write_section",
     "critic": "agents.critic.reflect",
     "finalizer": "agents.finalizer.finalize",
+    # research
+    "researcher": "agents.researcher.research",
+    "research_gate": "agents.research_gate.check_sources",
+    "bibliography": "agents.research_gate.deliver_bibliography",
 }
 
 

@@ -50,7 +50,7 @@ def test_bad_input_gets_one_clear_line_and_a_nonzero_exit(transactional_db, args
 
 
 def test_start_follow_prints_progress_and_ends_with_the_final_status_as_json(worker, script):
-    result = journey("start", "--journey", "write", "--goal", "Write about green roofs in cities",
+    result = journey("start", "--journey", "sketch", "--goal", "Write about green roofs in cities",
                      "--words", "200", "--sections", "2", "--follow", "--json")
 
     assert result.returncode == 0, result.stderr
@@ -68,7 +68,7 @@ def test_pause_resume_and_abort_from_the_cli(worker, script, student):
     # given two runs whose sections are slow to write
     for _ in range(30):
         script.push("write_section", text="Slow words for a slow section. " * 10, latency=1.0)
-    started = [journey_json("start", "--journey", "write", "--goal", f"Essay {index} on rivers", "--words", "800",
+    started = [journey_json("start", "--journey", "sketch", "--goal", f"Essay {index} on rivers", "--words", "800",
                             "--sections", "8") for index in range(2)]
     paused, aborted = (Run.objects.get(pk=item["run_id"]) for item in started)
 

@@ -36,6 +36,12 @@ class Gates(Strict):
     word_tolerance: float = Field(0.10, ge=0, le=1, description="Allowed relative distance from the word target.")
     sections: int = Field(5, ge=1, le=400, description="Default number of sections.")
     default_words: int = Field(1000, ge=50, description="Word target when the request names none.")
+    # --- research gates (agents.researcher; see docs/research.md) ---
+    min_sources: int = Field(0, ge=0, le=200, description="Sources the research must find before writing; 0: no gate.")
+    recency_years: int | None = Field(
+        None, ge=1, le=200, description="Sources published within this many years; None: any year. The spec may override."
+    )
+    region: str = Field("", max_length=60, description="Region the sources should come from or be about, e.g. 'UK'; '': any.")
 
 
 # The plan skeleton a journey's Planner builds from, in order (agents.planner.phases).
