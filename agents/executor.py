@@ -27,7 +27,7 @@ ACTIONS: dict[str, str] = {
     "build_slides": "agents.slides.slides_step",
     "spawn_children": "agents.assignment.spawn_step",
     "assemble_children": "agents.assignment.assemble_step",
-    "qa": "agents.qa.qa_step",
+    "qa": "agents.qa.node.qa_step",
 }
 FINISHED = {"done", "skipped"}
 

@@ -13,7 +13,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 
 # Styles a real CSL processor renders for us (agents.rendering maps each to a CSL file).
 CITATION_STYLES = ("apa", "harvard", "mla", "chicago", "ieee", "vancouver")
-DELIVERABLES = ("essay", "report", "literature_review", "research_pack", "slides", "assignment")
+DELIVERABLES = ("essay", "report", "literature_review", "research_pack", "slides", "assignment", "source_list")
 LEVELS = ("secondary", "undergraduate", "postgraduate", "doctoral")
 MIN_WORDS, MAX_WORDS = 100, 20_000
 MAX_PARTS = 12
@@ -69,6 +69,11 @@ class TaskSpec(Strict):
     @classmethod
     def _style(cls, value: Any) -> Any:
         return normalise_style(value) if isinstance(value, str) else value
+
+    @field_validator("deliverable", mode="before")
+    @classmethod
+    def _deliverable(cls, value: Any) -> Any:
+        return value.strip().lower().replace(" ", "_").replace("-", "_") if isinstance(value, str) else value
 
     @field_validator("level", mode="before")
     @classmethod

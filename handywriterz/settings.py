@@ -248,10 +248,19 @@ HW_OFFLINE_MODEL_LATENCY = env_float("HW_OFFLINE_MODEL_LATENCY", 0.0)
 # Base URL per provider, as a JSON object, e.g. {"openalex": "http://127.0.0.1:8001/openalex"};
 # providers not named use their real public endpoints (tools.scholarly.DEFAULT_BASE_URLS).
 HW_SCHOLARLY_BASE_URLS = env_json_object("HW_SCHOLARLY_BASE_URLS", {})
+# The embedded default needs no network: with the built-in model and no provider URLs set, the
+# Researcher searches the bundled demo corpus (fictitious works, DOIs 10.5555) through the
+# "corpus" provider, and every deliverable built from it says so. Set HW_SCHOLARLY_CORPUS to a
+# directory of CSL-JSON records to use another corpus, or to "" to use the public APIs.
+_EMBEDDED_DEFAULT = HW_LLM_MODELS == ["handywriterz/offline"] and not HW_SCHOLARLY_BASE_URLS
+HW_SCHOLARLY_CORPUS = env_str(
+    "HW_SCHOLARLY_CORPUS", str(BASE_DIR / "tools" / "scholarly" / "demo_corpus") if _EMBEDDED_DEFAULT else ""
+)
 # Enabled providers in order of preference: the Researcher asks the first two first and widens
 # to the rest (agents/research/ladder.py).
 HW_SCHOLARLY_PROVIDERS = env_list(
-    "HW_SCHOLARLY_PROVIDERS", ["openalex", "crossref", "semantic_scholar", "europe_pmc", "arxiv"]
+    "HW_SCHOLARLY_PROVIDERS",
+    ["corpus"] if HW_SCHOLARLY_CORPUS else ["openalex", "crossref", "semantic_scholar", "europe_pmc", "arxiv"],
 )
 # Contact address sent to the providers (OpenAlex and Crossref "polite pool", Europe PMC email).
 HW_SCHOLARLY_MAILTO = env_str("HW_SCHOLARLY_MAILTO", "")

@@ -20,7 +20,7 @@ from tools.scholarly import FetchPolicy, Scholarly, ScholarlyConfig
 
 def scholarly_service(run: Run) -> Scholarly:
     config = ScholarlyConfig(
-        base_urls=dict(settings.HW_SCHOLARLY_BASE_URLS),
+        base_urls={**settings.HW_SCHOLARLY_BASE_URLS, **({"corpus": settings.HW_SCHOLARLY_CORPUS} if settings.HW_SCHOLARLY_CORPUS else {})},
         mailto=settings.HW_SCHOLARLY_MAILTO,
         user_agent=settings.HW_SCHOLARLY_USER_AGENT,
         timeout=settings.HW_SCHOLARLY_TIMEOUT_SECONDS,

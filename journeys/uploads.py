@@ -23,6 +23,14 @@ from journeys.models import Artifact, Run, Source
 from journeys.models.evidence import SourceOrigin
 
 
+CONTENT_TYPES = {
+    "pdf": "application/pdf",
+    "docx": "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+    "markdown": "text/markdown",
+    "text": "text/plain",
+}
+
+
 class UploadRefused(ValueError):
     """The file cannot be used; the message says why, for the student."""
 
@@ -60,15 +68,14 @@ def prepare_upload(filename: str, data: bytes) -> PreparedUpload:
     name = Path(filename or "upload").name[:200] or "upload"
     check_size(name, len(data))
     try:
-        extracted = documents.extract_text(data, name)
+        extracted = documents.extract_text(data, name, max_bytes=settings.HW_UPLOAD_MAX_BYTES)
     except documents.DocumentError as error:
         raise UploadRefused(f"{name}: {error}") from None
-    text = extracted.text if hasattr(extracted, "text") else str(extracted)
+    text = extracted.text
     if len(text.split()) < settings.HW_UPLOAD_MIN_WORDS:
         raise UploadRefused(f"{name}: no readable text was found in the file")
-    content_type = getattr(extracted, "content_type", "") or "application/octet-stream"
-    chunks = [{"text": item.text, "anchor": item.anchor} for item in documents.chunk_text(text)]
-    return PreparedUpload(name, data, text, content_type, chunks)
+    chunks = [item.as_record() for item in extracted.chunks()]
+    return PreparedUpload(name, data, text, CONTENT_TYPES.get(extracted.kind, "application/octet-stream"), chunks)
 
 
 def upload_key(run: Run) -> str:

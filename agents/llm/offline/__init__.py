@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from agents.llm.offline import checks, packs, planning, writing
+from agents.llm.offline import checks, packs, planning, research, writing
 
 TASKS: dict[str, Callable[[dict[str, Any]], str]] = {
     "interpret_goal": planning.interpret_goal,
@@ -23,6 +23,7 @@ TASKS: dict[str, Callable[[dict[str, Any]], str]] = {
     "check_argument": checks.check_argument,
     "annotate_source": packs.annotate_source,
     "slide_outline": packs.slide_outline,
+    "expand_queries": research.expand_queries,
 }
 
 
