@@ -57,8 +57,9 @@ def finalize(context: NodeContext) -> Outcome:
     marked = draft.replace("\n\n", "\n\n" + "\n\n".join(notes) + "\n\n", 1) if notes else draft
     marked += ending_note(context, missing)
     rendered = render_document(marked, {key: sources[key]["csl"] for key in cited}, spec.style)
-    stem = {"research_pack": "research-pack", "slides": "slides", "assignment": "assignment"}.get(spec.deliverable, spec.deliverable)
-    artifacts = [ArtifactOut("draft", marked, kind="draft")] + exports(rendered, title, stem, [sources[key]["csl"] for key in rendered.cited_keys])
+    stem = {"research_pack": "research-pack"}.get(spec.deliverable, spec.deliverable)
+    items = [sources[key]["csl"] for key in rendered.cited_keys]
+    artifacts = [ArtifactOut("draft", marked, kind="draft")] + exports(rendered, title, stem, items)
     artifacts += extra_files(context, rendered, title)
     events = [EventNote(
         "deliverable",

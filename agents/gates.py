@@ -68,7 +68,7 @@ def section_gates(context: NodeContext, steps: list[dict], report: GateReport) -
     tolerance = float(context.policy["gates"]["word_tolerance"])
     max_repairs = int(context.policy.get("quality", {}).get("max_repairs", 2))
     has_qa = any(item["action"] == "qa" for item in steps)
-    for index, item in latest_section_steps(steps).items():
+    for index in latest_section_steps(steps):
         if not has_qa or index >= len(sections):
             continue  # without a QA step (the sketch journey) the word count is only reported
         section = sections[index]

@@ -97,7 +97,8 @@ def merge(spec: dict[str, Any], data: dict[str, Any], explicit: dict[str, Any]) 
         value = data.get(name)
         if value in (None, "") or name in explicit:
             continue
-        if name == "deliverable" and (value not in DELIVERABLES or spec.get("deliverable") in {"research_pack", "slides", "assignment"}):
+        fixed = spec.get("deliverable") in {"research_pack", "slides", "assignment"}
+        if name == "deliverable" and (value not in DELIVERABLES or fixed):
             continue
         trial = {**merged, name: value}
         try:

@@ -47,7 +47,8 @@ def _sections(action: str, kind: str = "write"):
                 extra["branch"] = branches[index]
             built.append(step(
                 f"{action.split('_')[0]}-{index}", kind, action, f"{action.split('_')[0].capitalize()} \"{section['heading']}\"",
-                after, {"test": "section", "section": index, "text": f"about {section['words']} words (±tolerance), every claim cited"},
+                after,
+                {"test": "section", "section": index, "text": f"about {section['words']} words (±tolerance), claims cited"},
                 **extra,
             ))
         return built

@@ -14,8 +14,8 @@ from typing import Any
 from agents.citing import cited_pairs, keep_known
 from agents.common import count_words, evidence_for, sections_of, spec_of
 from agents.contracts import ArtifactOut, EventNote, NodeContext, Outcome
-from agents.qa.support import lexical_support
 from agents.llm.offline.text import sentences
+from agents.qa.support import lexical_support
 
 EVIDENCE_PER_SECTION = 8
 
@@ -91,11 +91,14 @@ def write_branches(context: NodeContext, base: dict, branch: dict, evidence: lis
     for label, option in zip("AB", branch["options"], strict=False):
         result = context.llm.complete("write_section", {**base, "angle": option})
         text, _ = keep_known(result.text, {(item["key"], item["ordinal"]) for item in evidence})
-        tried.append((evidence_coverage(text, evidence), -abs(count_words(text) - base["words"]), label, option, text, result.model))
+        closeness = -abs(count_words(text) - base["words"])
+        tried.append((evidence_coverage(text, evidence), closeness, label, option, text, result.model))
     tried.sort(reverse=True)
     score, _, label, option, text, model = tried[0]
-    scores = ", ".join(f"{item[2]} {item[0]:.2f}" for item in sorted(tried, key=lambda item: item[2]))
-    note = EventNote("branch", f"Tried section \"{base['heading']}\" two ways ({scores} {branch['metric']}); kept {label}: {option}",
+    ordered = sorted(tried, key=lambda item: item[2])
+    scores = ", ".join(f"{item[2]} {item[0]:.2f}" for item in ordered)
+    message = f"Tried section \"{base['heading']}\" two ways ({scores} {branch['metric']}); kept {label}: {option}"
+    note = EventNote("branch", message,
                      {"scores": {item[2]: round(item[0], 3) for item in tried}, "kept": label})
     return text, model, note
 

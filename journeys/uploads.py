@@ -22,7 +22,6 @@ from journeys.evidence import write_source
 from journeys.models import Artifact, Run, Source
 from journeys.models.evidence import SourceOrigin
 
-
 CONTENT_TYPES = {
     "pdf": "application/pdf",
     "docx": "application/vnd.openxmlformats-officedocument.wordprocessingml.document",

@@ -84,7 +84,9 @@ def global_checks(context: NodeContext, sections: list[dict], texts: list[str], 
     return failures, warnings
 
 
-def qa_outcome(context: NodeContext, checks: dict, repairs: dict[int, list[str]], failures: list[str], warnings: list[str]) -> Outcome:
+def qa_outcome(
+    context: NodeContext, checks: dict, repairs: dict[int, list[str]], failures: list[str], warnings: list[str]
+) -> Outcome:
     previous = int((context.state.get("qa") or {}).get("round", 0))
     claims = checks["claims"]
     rate = claims["supported"] / claims["cited"] if claims["cited"] else 1.0

@@ -22,7 +22,8 @@ def tokens(text: str, drop_quotes: bool) -> list[str]:
 
 
 def shingles(words: list[str], size: int) -> set[tuple[str, ...]]:
-    return {tuple(words[index : index + size]) for index in range(len(words) - size + 1) if "qqbreakqq" not in words[index : index + size]}
+    windows = (tuple(words[index : index + size]) for index in range(len(words) - size + 1))
+    return {window for window in windows if "qqbreakqq" not in window}
 
 
 @dataclass

@@ -26,7 +26,9 @@ ARGUMENT_SCHEMA = {
 }
 
 
-def structure_problems(sections: list[dict[str, Any]], texts: list[str], deliverable: str, cites_expected: bool) -> dict[int, list[str]]:
+def structure_problems(
+    sections: list[dict[str, Any]], texts: list[str], deliverable: str, cites_expected: bool
+) -> dict[int, list[str]]:
     """Per section: unwritten, empty, or (when evidence exists) without a single citation."""
     problems: dict[int, list[str]] = {}
     for index, (section, text) in enumerate(zip(sections, texts, strict=True)):

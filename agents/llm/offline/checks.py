@@ -7,6 +7,7 @@ from typing import Any
 from agents.llm.offline.text import content_words, fold, keywords
 from agents.qa.support import lexical_support
 
+
 def check_claims(inputs: dict[str, Any]) -> str:
     verdicts = []
     for claim in inputs["claims"]:
