@@ -8,13 +8,20 @@ from __future__ import annotations
 
 import re
 
-from agents.rendering.citations import MARKER, malformed_markers, parse_citations
+# The same grammar as agents.rendering.citations, kept here so writing a section does not load
+# the CSL processor and the document libraries (a worker's first step stays quick).
+_ONE = r"@([a-z0-9_-]+):(\d+)"
+MARKER = re.compile(rf"\[\s*{_ONE}(?:\s*;\s*{_ONE})*\s*\]")
+_MARKER_LIKE = re.compile(r"\[\s*@[^\]\n]*\]")
+_PAIR = re.compile(_ONE)
 
-_PAIR = re.compile(r"@([a-z0-9_-]+):(\d+)")
+
+def malformed_markers(text: str) -> list[str]:
+    return [match.group(0) for match in _MARKER_LIKE.finditer(text) if not MARKER.fullmatch(match.group(0))]
 
 
 def cited_pairs(text: str) -> list[tuple[str, int]]:
-    return [(item.key, item.chunk_id) for item in parse_citations(text)]
+    return [(key, int(ordinal)) for match in MARKER.finditer(text) for key, ordinal in _PAIR.findall(match.group(0))]
 
 
 def keep_known(text: str, allowed: set[tuple[str, int]]) -> tuple[str, list[str]]:
