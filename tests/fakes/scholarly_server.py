@@ -51,7 +51,9 @@ SEARCH_PATHS = {
 
 @dataclass
 class Behaviour:
-    """How one provider misbehaves. `empty_first` / `fail_first` count down per request."""
+    """How one provider misbehaves. `status` alone fails every request with it; with
+    `fail_first` only the first N requests fail (500 unless `status` says otherwise).
+    `empty_first` answers the first N requests with no results."""
 
     empty: bool = False
     status: int | None = None
@@ -59,6 +61,9 @@ class Behaviour:
     delay: float = 0.0
     empty_first: int = 0
     fail_first: int = 0
+
+    def __post_init__(self) -> None:
+        self.always_fail = self.status is not None and self.fail_first == 0
 
 
 @dataclass(frozen=True)
@@ -193,7 +198,7 @@ class ScholarlyServer:
             if behaviour.fail_first > 0:
                 behaviour.fail_first -= 1
                 return "fail", behaviour
-            if behaviour.status:
+            if behaviour.always_fail:
                 return "fail", behaviour
             if behaviour.empty_first > 0:
                 behaviour.empty_first -= 1
