@@ -11,7 +11,6 @@ from typing import TYPE_CHECKING
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models import Max
 from django.utils import timezone
 from django.utils.module_loading import import_string
 
@@ -75,8 +74,10 @@ def export_file(run_id: int, filename: str, content: str | bytes) -> str:
 def store_artifacts(run: Run, seq: int | None, artifacts: list[ArtifactOut]) -> dict[str, int]:
     """Store each as the next version of its name; return the new references (name -> version)."""
     references: dict[str, int] = {}
+    current = run.state.get("artifacts", {})
     for item in artifacts:
-        latest = run.artifacts.filter(name=item.name).aggregate(latest=Max("version"))["latest"] or 0
+        # The state references the newest version of every artifact a step stored (claim check).
+        latest = current.get(item.name) or 0
         payload = item.binary if item.binary is not None else item.content.encode("utf-8")
         path = export_file(run.pk, item.export_as, payload) if item.export_as else ""
         Artifact.objects.create(
@@ -182,5 +183,8 @@ def update_run(run: Run, execution: Execution, delta: dict) -> None:
         run.status_reason = outcome.reason
     run.save()
     if continuing:
-        run_id, seq, lane = run.pk, run.seq, run.lane
-        transaction.on_commit(lambda: dispatch.send_step(run_id, seq, lane))
+        ticket = dispatch.ticket_for(run)
+        transaction.on_commit(lambda: dispatch.send_step(ticket))
+    else:
+        user_id, run_id, weight = run.user_id, run.pk, run.weight
+        transaction.on_commit(lambda: dispatch.release_slot(user_id, run_id, weight))
