@@ -173,7 +173,7 @@ def test_chunks_are_about_350_words_on_sentence_boundaries_with_anchors():
 
     chunks = chunk_full_text(text)
 
-    assert [chunk["anchor"] for chunk in chunks] == ["paras 1-3", "paras 3-6", "paras 6-8", "para. 8"]
+    assert [chunk["anchor"] for chunk in chunks] == ["paras. 1–3", "paras. 3–5", "paras. 6–8", "para. 8"]
     assert all(len(chunk["text"].split()) <= 350 and chunk["text"].endswith("sleep.") for chunk in chunks)
     pages = chunk_full_text("", pages=("First page. " * 200, "Second page. " * 200))
     assert pages[0]["anchor"] == "p. 1" and pages[-1]["anchor"] == "p. 2"
