@@ -11,14 +11,18 @@ from __future__ import annotations
 from typing import Any
 
 from django.conf import settings
+from django.core.exceptions import ImproperlyConfigured
 
 from journeys.evidence import source_dict
 from journeys.models import Run, Source
 from journeys.models.evidence import SourceOrigin
-from tools.scholarly import FetchPolicy, Scholarly, ScholarlyConfig
+from tools.scholarly import PROVIDERS, FetchPolicy, Scholarly, ScholarlyConfig
 
 
 def scholarly_service(run: Run) -> Scholarly:
+    unknown = sorted(set(settings.HW_SCHOLARLY_PROVIDERS) - set(PROVIDERS))
+    if unknown:
+        raise ImproperlyConfigured(f"HW_SCHOLARLY_PROVIDERS names unknown providers {unknown}; known: {sorted(PROVIDERS)}")
     config = ScholarlyConfig(
         base_urls=dict(settings.HW_SCHOLARLY_BASE_URLS),
         mailto=settings.HW_SCHOLARLY_MAILTO,
