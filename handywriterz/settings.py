@@ -237,8 +237,11 @@ CELERY_BEAT_SCHEDULE = {
 }
 
 # --- The engine -------------------------------------------------------------------------------
-# How long a claimed step may run before another worker may take it over (crash recovery).
-HW_STEP_LEASE_SECONDS = env_int("HW_STEP_LEASE_SECONDS", 300, minimum=1)
+# A claimed step's lease: renewed every third of it while the step runs; a worker that dies
+# stops renewing, and another may take the step over this long after (crash recovery).
+HW_STEP_LEASE_SECONDS = env_int("HW_STEP_LEASE_SECONDS", 60, minimum=1)
+# A step that runs longer than this is killed (Celery hard time limit), whatever its lease.
+HW_STEP_TIME_LIMIT_SECONDS = env_int("HW_STEP_TIME_LIMIT_SECONDS", 900, minimum=1)
 # How long an enqueued step may wait in the queue before the reaper sends it again.
 HW_DISPATCH_GRACE_SECONDS = env_int("HW_DISPATCH_GRACE_SECONDS", 600, minimum=1)
 HW_DELIVERABLES_DIR = Path(env_str("HW_DELIVERABLES_DIR", str(BASE_DIR / "var" / "deliverables")))
@@ -249,6 +252,10 @@ HW_DEFAULT_BUDGET = {
     "usd": env_float("HW_BUDGET_USD", 5.0),
 }
 HW_GOAL_MAX_CHARS = env_int("HW_GOAL_MAX_CHARS", 20_000, minimum=100)
+# Uploaded documents (drafts to rewrite, papers to turn into slides): refused above this size,
+# and refused when fewer words than this can be read from them.
+HW_UPLOAD_MAX_BYTES = env_int("HW_UPLOAD_MAX_BYTES", 20 * 1024 * 1024, minimum=1024)
+HW_UPLOAD_MIN_WORDS = env_int("HW_UPLOAD_MIN_WORDS", 20, minimum=1)
 
 # --- LLM --------------------------------------------------------------------------------------
 # litellm model strings, tried in order. The default is the built-in offline model.
@@ -261,10 +268,19 @@ HW_OFFLINE_MODEL_LATENCY = env_float("HW_OFFLINE_MODEL_LATENCY", 0.0)
 # Base URL per provider, as a JSON object, e.g. {"openalex": "http://127.0.0.1:8001/openalex"};
 # providers not named use their real public endpoints (tools.scholarly.DEFAULT_BASE_URLS).
 HW_SCHOLARLY_BASE_URLS = env_json_object("HW_SCHOLARLY_BASE_URLS", {})
+# The embedded default needs no network: with the built-in model and no provider URLs set, the
+# Researcher searches the bundled demo corpus (fictitious works, DOIs 10.5555) through the
+# "corpus" provider, and every deliverable built from it says so. Set HW_SCHOLARLY_CORPUS to a
+# directory of CSL-JSON records to use another corpus, or to "" to use the public APIs.
+_EMBEDDED_DEFAULT = HW_LLM_MODELS == ["handywriterz/offline"] and not HW_SCHOLARLY_BASE_URLS
+HW_SCHOLARLY_CORPUS = env_str(
+    "HW_SCHOLARLY_CORPUS", str(BASE_DIR / "tools" / "scholarly" / "demo_corpus") if _EMBEDDED_DEFAULT else ""
+)
 # Enabled providers in order of preference: the Researcher asks the first two first and widens
 # to the rest (agents/research/ladder.py).
 HW_SCHOLARLY_PROVIDERS = env_list(
-    "HW_SCHOLARLY_PROVIDERS", ["openalex", "crossref", "semantic_scholar", "europe_pmc", "arxiv"]
+    "HW_SCHOLARLY_PROVIDERS",
+    ["corpus"] if HW_SCHOLARLY_CORPUS else ["openalex", "crossref", "semantic_scholar", "europe_pmc", "arxiv"],
 )
 # Contact address sent to the providers (OpenAlex and Crossref "polite pool", Europe PMC email).
 HW_SCHOLARLY_MAILTO = env_str("HW_SCHOLARLY_MAILTO", "")

@@ -24,7 +24,8 @@ def scholarly_service(run: Run) -> Scholarly:
     if unknown:
         raise ImproperlyConfigured(f"HW_SCHOLARLY_PROVIDERS names unknown providers {unknown}; known: {sorted(PROVIDERS)}")
     config = ScholarlyConfig(
-        base_urls=dict(settings.HW_SCHOLARLY_BASE_URLS),
+        # The "corpus" provider's "base URL" is the directory of its CSL-JSON records.
+        base_urls={**settings.HW_SCHOLARLY_BASE_URLS, **corpus_location()},
         mailto=settings.HW_SCHOLARLY_MAILTO,
         user_agent=settings.HW_SCHOLARLY_USER_AGENT,
         timeout=settings.HW_SCHOLARLY_TIMEOUT_SECONDS,
@@ -39,6 +40,10 @@ def scholarly_service(run: Run) -> Scholarly:
         user_agent=settings.HW_SCHOLARLY_USER_AGENT,
     )
     return Scholarly(config=config, fetch_policy=fetch_policy, providers=tuple(settings.HW_SCHOLARLY_PROVIDERS))
+
+
+def corpus_location() -> dict[str, str]:
+    return {"corpus": settings.HW_SCHOLARLY_CORPUS} if settings.HW_SCHOLARLY_CORPUS else {}
 
 
 class ReadingsReader:

@@ -138,6 +138,10 @@ class Script:
     def key(self, task: str) -> str:
         return f"hw:scripted:{SCRIPT_NAME}:{task}"
 
+    def release(self, hold: str) -> None:
+        """Let the calls scripted with `hold=hold` finish."""
+        self.client.set(f"hw:scripted:{SCRIPT_NAME}:release:{hold}", 1)
+
     def clear(self) -> None:
         keys = list(self.client.scan_iter(f"hw:scripted:{SCRIPT_NAME}:*"))
         if keys:

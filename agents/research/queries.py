@@ -2,7 +2,7 @@
 
 Level 1 queries state the topic (with the region's name when one is asked for); level 2 adds
 synonyms and the plan's section headings. The model proposes them (prompt expand_queries); the
-offline model answers with deterministic keyword expansion (agents.llm.offline_research).
+offline model answers with deterministic keyword expansion (agents.llm.offline.research).
 """
 
 from __future__ import annotations

@@ -20,6 +20,8 @@ PROVIDERS: dict[str, str] = {
     "semantic_scholar": "tools.scholarly.semantic_scholar.search",
     "arxiv": "tools.scholarly.arxiv.search",
     "europe_pmc": "tools.scholarly.europe_pmc.search",
+    # A local directory of CSL-JSON records (the offline demo corpus); no network.
+    "corpus": "tools.scholarly.corpus.search",
 }
 
 ProviderSearch = Callable[[httpx.Client, str, SearchFilters, ScholarlyConfig], list[Work]]
