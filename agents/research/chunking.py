@@ -4,6 +4,7 @@ citation markers kept whole) and anchored by page (PDF) or paragraph (HTML, plai
 
 Output shape ({text, anchor}) is what journeys.evidence.write_source stores.
 """
+
 from __future__ import annotations
 
 import re

@@ -6,6 +6,7 @@ from __future__ import annotations
 from journeys import services
 from journeys.models import Chunk, Event, Run, RunStatus, Source, Step
 from journeys.state import replay
+from journeys.uploads import UploadedFile
 from tests.conftest import wait_for
 
 GOAL = "Write an essay on urban heat islands and public health"
@@ -89,26 +90,14 @@ def test_the_students_readings_are_the_last_rung_and_an_empty_search_ends_honest
 ):
     # given providers that know no work at all, and two readings the student uploaded
     fake_scholarly.use_corpus(tmp_path)
-    readings = [
-        Source.objects.create(
-            user=student,
-            origin="upload",
-            key=f"reading{n}",
-            title=f"Course reader on urban heat {n}",
-            csl={"title": f"Course reader on urban heat {n}", "type": "chapter", "issued": {"date-parts": [[2020]]}},
-        )
-        for n in (1, 2)
-    ]
-    for reading in readings:
-        Chunk.objects.create(
-            source=reading, user=student, ordinal=0, text="Heat islands form where surfaces store heat.", anchor="p. 1"
-        )
-    run = services.start_run(student, "research_probe", GOAL, spec={"readings": [reading.pk for reading in readings]})
+    reader = " ".join(["Heat islands form where dense surfaces store the heat of the day and release it at night."] * 6)
+    files = [UploadedFile(f"urban-heat-reader-{n}.txt", reader.encode()) for n in (1, 2)]
+    run = services.start_run(student, "research_probe", GOAL, files=files)
 
     wait_until_ended(run)
 
-    # then every rung was tried (the region rung skipped for a reason), the readings became
-    # sources, and the run ended saying it is short of the minimum
+    # then every rung was tried (the region rung skipped for a reason), the readings were
+    # admitted as evidence, and the run ended saying it is short of the minimum
     assert run.status == RunStatus.SUCCEEDED, run.status_reason
     widen = events(run, "widen")
     assert [event.data.get("rung") for event in widen] == [
@@ -119,13 +108,11 @@ def test_the_students_readings_are_the_last_rung_and_an_empty_search_ends_honest
         "readings",
     ]
     assert widen[3].message == "Skipped the 'relax_region' rung: there is no region limit to relax"
-    sources = Source.objects.filter(run=run)
-    assert sorted(sources.values_list("key", "origin")) == [("reading1", "upload"), ("reading2", "upload")]
-    assert Chunk.objects.filter(run=run).count() == 2
-    assert run.state["research"]["exhausted"] is True
-    assert (
-        events(run, "verdict")[-1].message == "-> finalize: only 2 of 6 sources after every widening rung; delivering what there is"
-    )
+    assert sorted(Source.objects.filter(run=run).values_list("key", "origin")) == [("upload-1", "upload"), ("upload-2", "upload")]
+    assert [event.data["key"] for event in events(run, "evidence")] == ["upload-1", "upload-2"]
+    assert run.state["research"]["readings"] == ["upload-1", "upload-2"] and run.state["research"]["exhausted"] is True
+    last = events(run, "verdict")[-1].message
+    assert last == "-> finalize: only 2 of 6 sources after every widening rung; delivering what there is"
     assert "fewer sources than the minimum of 6" in run.artifacts.get(name="deliverable").content
 
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 import datetime
 import json
 
-from agents.llm.offline_research import expand_queries
+from agents.llm.offline.research import expand_queries
 from agents.research import (
     Criteria,
     assess,
@@ -217,6 +217,8 @@ def test_the_research_goal_takes_the_spec_over_the_policy_and_the_larger_minimum
 
     goal = research_goal({"min_sources": 8, "region": "UK", "recency_years": 5}, policy, today)
     assert (goal.min_sources, goal.region, goal.recency_years, goal.year_from) == (8, "UK", 5, 2021)
-    goal = research_goal({"min_sources": 2}, policy, today)
+    goal = research_goal({"min_sources": 2, "region": "", "recency_years": None}, policy, today)
     assert (goal.min_sources, goal.region, goal.year_from) == (6, "", 2016)
+    goal = research_goal({"recency_years": None, "explicit": ["recency_years"]}, policy, today)
+    assert goal.year_from is None  # the student chose "any year"
     assert research_goal({}, {"gates": {}}, today).year_from is None
