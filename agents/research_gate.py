@@ -11,13 +11,13 @@ runs to measure research alone):
 from __future__ import annotations
 
 from agents.contracts import ArtifactOut, EventNote, NodeContext, Outcome
-from agents.research.goal import research_goal
+from agents.research.goal import counted_sources, research_goal
 
 
 def check_sources(context: NodeContext) -> Outcome:
     goal = research_goal(context.spec, context.policy)
-    have = len(context.services["evidence"].sources())
     memory = context.state.get("research") or {}
+    have = len(counted_sources(context.services["evidence"].sources(), memory))
     if have >= goal.min_sources and memory:
         route, reason = "finalize", f"{have} sources meet the minimum of {goal.min_sources}"
     elif not memory.get("exhausted"):
@@ -50,8 +50,8 @@ def _line(source: dict) -> str:
 
 
 def deliver_bibliography(context: NodeContext) -> Outcome:
-    sources = context.services["evidence"].sources()
     memory = context.state.get("research") or {}
+    sources = counted_sources(context.services["evidence"].sources(), memory)
     goal = research_goal(context.spec, context.policy)
     lines = [f"# Sources for: {context.goal}", ""]
     lines += [_line(source) for source in sources] or ["No sources were found."]

@@ -22,8 +22,8 @@ from agents.contracts import EventNote, NodeContext, Outcome, Record
 from agents.research import ladder, queries
 from agents.research.dedupe import deduplicate, known_identities
 from agents.research.gather import run_searches
-from agents.research.goal import ResearchGoal, research_goal
-from agents.research.readings import reading_records
+from agents.research.goal import ResearchGoal, counted_sources, research_goal
+from agents.research.readings import MATERIAL_PHASES, admit_readings, reading_references
 from agents.research.records import citation_key, fetch_texts, source_record
 from agents.research.selection import Criteria, assess, choose, quota_for
 from tools.scholarly import FullText, SearchFilters
@@ -39,6 +39,7 @@ class Pass:
     rung: ladder.Rung
     index: int
     records: list[Record] = field(default_factory=list)
+    admitted: list[str] = field(default_factory=list)  # upload keys admitted as readings
     events: list[EventNote] = field(default_factory=list)
     queries: list[str] = field(default_factory=list)
     providers: list[str] = field(default_factory=list)
@@ -49,25 +50,26 @@ def research(context: NodeContext) -> Outcome:
     goal = research_goal(context.spec, context.policy)
     memory = context.state.get("research") or {}
     existing = context.services["evidence"].sources()
+    have = len(counted_sources(existing, memory))
     enabled = list(context.services["scholarly"].providers)
-    readings = list(context.spec.get("readings") or [])
+    readings = 0 if MATERIAL_PHASES & set(context.policy.get("phases") or []) else len(reading_references(context.spec))
     start = 0 if not memory else int(memory.get("rung", -1)) + 1
-    index, skips = next_usable_rung(start, goal, enabled, len(readings))
+    index, skips = next_usable_rung(start, goal, enabled, readings)
     events = [
         EventNote("widen", f"Skipped the '{name}' rung: {reason}", {"rung": name, "reason": reason}) for name, reason in skips
     ]
     if index is None:
-        return exhausted(memory, existing, goal, events)
+        return exhausted(have, goal, events)
     rung = ladder.RUNGS[index]
     if index > 0:
-        events.append(widening_event(rung, index, len(existing), goal, memory))
+        events.append(widening_event(rung, index, have, goal, memory))
     step = Pass(rung, index)
     if rung.readings:
         readings_pass(context, step, existing, goal)
     else:
         search_pass(context, step, existing, goal, memory, enabled)
-    further, _ = next_usable_rung(index + 1, goal, enabled, len(readings))
-    summary = memory_after(memory, step, goal, len(existing), further is None)
+    further, _ = next_usable_rung(index + 1, goal, enabled, readings)
+    summary = memory_after(memory, step, goal, have, further is None)
     return Outcome(
         route="reflect",
         delta={"research": summary},
@@ -142,7 +144,8 @@ def search_pass(
         horizon_years=goal.recency_years,
     )
     kept, rejected = assess(candidates, criteria)
-    chosen = choose(kept, quota_for(len(existing), goal.min_sources, step.index == 0))
+    have = len(counted_sources(existing, memory))
+    chosen = choose(kept, quota_for(have, goal.min_sources, step.index == 0))
     texts = fetch_texts(scholarly, chosen)
     taken = {source["key"] for source in existing}
     for position, candidate in enumerate(chosen):
@@ -203,22 +206,22 @@ def evidence_event(candidate: Any, record: Record, text: FullText | str | None) 
 
 
 def readings_pass(context: NodeContext, step: Pass, existing: list[dict], goal: ResearchGoal) -> None:
-    readings = context.services["readings"].readings(list(context.spec.get("readings") or []))
+    readings = context.services["readings"].readings(reading_references(context.spec))
     core = queries.core_terms(context.goal, context.spec)
-    step.records = reading_records(readings, existing, core, goal)
+    step.admitted, step.records = admit_readings(readings, existing, core, goal)
+    titles = {reading["key"]: reading["csl"].get("title", "") for reading in readings}
+    titles.update({record.data["key"]: record.data["csl"].get("title", "") for record in step.records})
     step.events = [
         EventNote(
             "evidence",
-            f'Source {record.data["key"]}: the student\'s own reading "{record.data["csl"].get("title", "")[:120]}" '
-            f"(relevance {record.data['relevance']:.2f})",
-            {"key": record.data["key"], "origin": "upload"},
+            f'Source {key}: the student\'s own reading "{titles.get(key, "")[:120]}" now counts as evidence',
+            {"key": key, "origin": "upload"},
         )
-        for record in step.records
+        for key in step.admitted
     ]
-    step.counts = {"readings": len(readings), "chosen": len(step.records)}
-    step.events.insert(
-        0, EventNote("research", f"Used {len(step.records)} of the student's {len(readings)} uploaded readings", step.counts)
-    )
+    step.counts = {"readings": len(readings), "chosen": len(step.admitted)}
+    message = f"Admitted {len(step.admitted)} of the student's {len(readings)} uploaded readings as evidence"
+    step.events.insert(0, EventNote("research", message, step.counts))
 
 
 def memory_after(memory: dict, step: Pass, goal: ResearchGoal, had: int, exhausted: bool) -> dict[str, Any]:
@@ -232,7 +235,8 @@ def memory_after(memory: dict, step: Pass, goal: ResearchGoal, had: int, exhaust
         "passes": int(memory.get("passes", 0)) + 1,
         "queries": tried,
         "providers": sorted(set(memory.get("providers") or []) | set(step.providers)),
-        "sources": had + len(step.records),
+        "sources": had + len({record.data["key"] for record in step.records} | set(step.admitted)),
+        "readings": list(dict.fromkeys(list(memory.get("readings") or []) + step.admitted)),
         "counts": step.counts,
         "widening": widening[-10:],
         "exhausted": exhausted,
@@ -242,13 +246,13 @@ def memory_after(memory: dict, step: Pass, goal: ResearchGoal, had: int, exhaust
     }
 
 
-def exhausted(memory: dict, existing: list[dict], goal: ResearchGoal, events: list[EventNote]) -> Outcome:
-    message = f"Every widening rung has been tried: {len(existing)} sources found" + (
+def exhausted(have: int, goal: ResearchGoal, events: list[EventNote]) -> Outcome:
+    message = f"Every widening rung has been tried: {have} sources found" + (
         f" against a minimum of {goal.min_sources}" if goal.min_sources else ""
     )
     return Outcome(
         route="reflect",
-        delta={"research": {"exhausted": True, "sources": len(existing)}},
-        events=events + [EventNote("widen", message, {"sources": len(existing), "min_sources": goal.min_sources})],
+        delta={"research": {"exhausted": True, "sources": have}},
+        events=events + [EventNote("widen", message, {"sources": have, "min_sources": goal.min_sources})],
         observation={"exhausted": True},
     )
