@@ -140,7 +140,8 @@ DATABASES = {
 }
 DATABASES["default"]["ENGINE"] = "django.db.backends.postgresql"
 DATABASES["default"].setdefault("OPTIONS", {})
-if env_bool("HW_DB_POOL", False):
+HW_DB_POOL = env_bool("HW_DB_POOL", False)
+if HW_DB_POOL:
     # Django's psycopg 3 pool keeps connections bounded per process when many threads step runs.
     DATABASES["default"]["OPTIONS"]["pool"] = {
         "min_size": 1,

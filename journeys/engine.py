@@ -90,10 +90,19 @@ def advance(run_id: int, seq: int) -> str:
     leases.hold(owner)
     try:
         run = Run.objects.get(pk=run_id)
+        release_connection()
         execution = execute(run)
         return "done" if persist_step(run_id, seq, owner, execution) else "lost"
     finally:
         leases.drop(owner)
+
+
+def release_connection() -> None:
+    """With the connection pool on (HW_DB_POOL, for thread-pool workers with hundreds of steps in
+    flight), give the connection back while the node waits on models and tools, so connections
+    stay bounded by the pool, not by the number of steps in flight."""
+    if settings.HW_DB_POOL:
+        connection.close()
 
 
 def ending_for(run: Run) -> str:
