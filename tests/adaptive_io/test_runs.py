@@ -1,0 +1,130 @@
+"""Adaptive IO in real runs: real Celery worker processes, real PostgreSQL and Redis, and fake
+OpenAI-compatible providers on 127.0.0.1 reached through litellm's Router."""
+from __future__ import annotations
+
+from journeys import services
+from journeys.models import Event, ProviderCall, Run, RunStatus
+from tests.adaptive_io.conftest import deployment, router_json
+from tests.conftest import wait_for
+from tools.adaptive_io.breaker import CircuitBreaker
+
+GOAL = "Write an essay on urban heat islands and public health"
+
+
+def wait_until(run: Run, statuses: set[str], timeout: float = 90) -> Run:
+    def reached():
+        run.refresh_from_db()
+        return run.status in statuses
+
+    wait_for(reached, timeout, 0.2, f"run {run.pk} to reach {statuses} (status {run.status}, seq {run.seq})")
+    return run
+
+
+def test_a_provider_answering_429_with_retry_after_is_waited_out_by_a_real_run(adaptive_workers, fake_providers, student):
+    # given the only provider answers its first three calls with 429 and Retry-After: 1
+    (provider,) = fake_providers("a")
+    provider.then("429", times=3, retry_after=1)
+    adaptive_workers(router_json([deployment(provider)]))
+
+    # when a run starts and nobody intervenes
+    run = services.start_run(student, "write", GOAL, words=200, spec={"sections": 2})
+    wait_until(run, {RunStatus.SUCCEEDED, RunStatus.FAILED, RunStatus.BUDGET_EXHAUSTED, RunStatus.PAUSED})
+
+    # then it succeeds, and every retry reached the provider at least Retry-After after the 429
+    assert run.status == RunStatus.SUCCEEDED, run.status_reason
+    log = provider.calls()
+    assert [item.status for item in log[:4]] == [429, 429, 429, 200]
+    gaps = [log[index + 1].arrived - log[index].answered for index in range(3)]
+    assert all(gap >= 1.0 for gap in gaps), gaps
+    calls = ProviderCall.objects.filter(run=run)
+    assert calls.filter(outcome="rate_limited").count() == 3
+    sections = len(run.state["plan"]["sections"])
+    assert calls.filter(outcome="ok").count() == 1 + sections  # the plan and each section
+    assert not Event.objects.filter(run=run, kind="error").exists()
+    # and the cost rows add up to what the run was charged
+    assert sum(call.cost_usd for call in calls) == run.used_usd > 0
+
+
+def test_a_provider_that_is_down_fails_over_to_the_next(adaptive_workers, fake_providers, student):
+    # given provider a is down (connection refused) and provider b serves the same model
+    a, b = fake_providers("a", "b")
+    a.down()
+    adaptive_workers(router_json([deployment(a), deployment(b)]), HW_BREAKER_FAILURE_THRESHOLD="2")
+
+    run = services.start_run(student, "write", GOAL, words=300, spec={"sections": 3})
+    wait_until(run, {RunStatus.SUCCEEDED, RunStatus.FAILED, RunStatus.PAUSED})
+
+    # then the run succeeded on b; a was tried until its breaker opened, then left alone
+    assert run.status == RunStatus.SUCCEEDED, run.status_reason
+    assert len(b.calls(200)) == 1 + len(run.state["plan"]["sections"])
+    calls = ProviderCall.objects.filter(run=run)
+    assert calls.filter(deployment="dep-a").exclude(outcome="ok").count() == 2
+    assert set(calls.filter(outcome="ok").values_list("deployment", flat=True)) == {"dep-b"}
+
+
+def test_when_every_provider_is_down_the_run_pauses_then_recovers_by_itself(
+    adaptive_workers, fake_providers, student, redis_client, namespace
+):
+    # given both providers answer 500 and a step may last 6 s (5 s of it for calls)
+    a, b = fake_providers("a", "b")
+    a.always("500")
+    b.always("500")
+    adaptive_workers(
+        router_json([deployment(a), deployment(b)]),
+        HW_STEP_LEASE_SECONDS="6", HW_BREAKER_FAILURE_THRESHOLD="2", HW_BREAKER_OPEN_SECONDS="6",
+        HW_RETRY_MAX_ATTEMPTS="2",
+    )
+
+    # when a run starts
+    run = services.start_run(student, "write", GOAL, words=200, spec={"sections": 2})
+
+    # then both breakers open and the run pauses with a clear reason instead of hammering them
+    wait_until(run, {RunStatus.PAUSED, RunStatus.FAILED, RunStatus.SUCCEEDED}, timeout=60)
+    assert run.status == RunStatus.PAUSED, run.status_reason
+    assert "waiting for LLM providers" in run.status_reason and "circuit open" in run.status_reason
+    assert run.resume_at is not None
+    breakers = CircuitBreaker(redis_client, namespace)
+    assert {breakers.snapshot(f"provider:fake-{name}")["state"] for name in "ab"} == {"open"}
+    calls_while_down = len(a.calls()) + len(b.calls())
+    assert calls_while_down == 4  # two per provider, then the breakers held
+
+    # when provider b comes back, nobody touches the run
+    b.always("ok")
+
+    # then the reaper resumes it when the breakers allow a probe, and it completes on b
+    wait_until(run, {RunStatus.SUCCEEDED, RunStatus.FAILED}, timeout=60)
+    assert run.status == RunStatus.SUCCEEDED, run.status_reason
+    assert Event.objects.filter(run=run, kind="waiting").exists()
+    assert Event.objects.filter(run=run, kind="resumed", message__startswith="Resumed automatically").exists()
+    assert breakers.snapshot("provider:fake-b")["state"] == "closed"
+    assert len(b.calls(200)) == 1 + len(run.state["plan"]["sections"])
+
+
+def test_two_worker_processes_share_one_rate_bucket(adaptive_workers, fake_providers, student, workers):
+    # given a deployment limited to 120 requests a minute with a bucket of 2 (so 2/s at most)
+    (provider,) = fake_providers("a")
+    router = router_json([deployment(provider, rpm=120)], providers={"fake-a": {"burst_seconds": 1}})
+    adaptive_workers(router, count=2, concurrency=2)
+
+    # when four runs are driven by two worker processes at once
+    runs = [services.start_run(student, "write", GOAL, words=200, spec={"sections": 3}) for _ in range(4)]
+    for run in runs:
+        wait_until(run, {RunStatus.SUCCEEDED, RunStatus.FAILED, RunStatus.PAUSED}, timeout=120)
+
+    # then every run succeeded, both processes worked, and no window saw more than the bucket allows
+    assert [run.status for run in runs] == [RunStatus.SUCCEEDED] * 4
+    logs = [path.read_text() for path in sorted(workers.log_dir.glob("worker-*.log"))[-2:]]
+    assert all("advance_run_task" in log and "succeeded" in log for log in logs)
+    arrivals = sorted(item.arrived for item in provider.calls())
+    assert len(arrivals) == sum(1 + len(run.state["plan"]["sections"]) for run in runs)
+    # The bucket grants at most capacity + rate * t in any window of t seconds. The server sees
+    # arrivals, which trail their grants by the client's own work (litellm builds the request;
+    # a fresh process builds its HTTP client): up to J = 0.5 s of that jitter on a loaded 2-core
+    # machine widens a window by 2J, i.e. two more requests at 2/s. Without a shared bucket, two
+    # processes at 2/s each would break this by far over the run's span.
+    capacity, rate, slack = 2, 2.0, 2.0
+    for first in range(len(arrivals)):
+        for last in range(first, len(arrivals)):
+            allowed = capacity + rate * (arrivals[last] - arrivals[first]) + slack
+            assert last - first + 1 <= allowed, (first, last, arrivals[last] - arrivals[first])
+    assert (len(arrivals) - capacity) / (arrivals[-1] - arrivals[0]) <= rate * 1.05
