@@ -4,6 +4,7 @@ in agents/ or tools/ (docs/adaptive_io.md)."""
 from __future__ import annotations
 
 import datetime
+import time
 from decimal import Decimal
 from functools import cache
 
@@ -102,6 +103,7 @@ def store_calls(run: Run, seq: int, meter: UsageMeter) -> None:
             model=item.model, outcome=item.outcome, prompt_tokens=item.prompt_tokens,
             completion_tokens=item.completion_tokens, cost_usd=item.cost_usd.quantize(Decimal("0.000001")),
             latency_ms=item.latency_ms, error=item.error,
+            started_at=datetime.datetime.fromtimestamp(item.started_at or time.time(), tz=datetime.UTC),
         )
         for item in meter.records
     ]

@@ -232,6 +232,7 @@ class ProviderCall(models.Model):
     cost_usd = models.DecimalField(max_digits=12, decimal_places=6, default=Decimal("0"))
     latency_ms = models.FloatField(default=0.0)
     error = models.TextField(blank=True)
+    started_at = models.DateTimeField(help_text="When the try was sent, after its rate-limit grant.")
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:

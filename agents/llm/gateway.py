@@ -63,6 +63,7 @@ class CallRecord:
     cost_usd: Decimal = Decimal("0")
     latency_ms: float = 0.0
     error: str = ""
+    started_at: float = 0.0  # wall-clock time.time() when the try was sent (after its rate grant)
 
 
 @dataclass
@@ -214,7 +215,7 @@ class _Call:
         reservation = None
         if ledger is not None and gateway.budget and estimate > 0:
             reservation = ledger.reserve(gateway.budget, estimate, hold_seconds=timeout + 120)
-        started = time.monotonic()
+        started, sent_at = time.monotonic(), time.time()
         try:
             response = gateway.router.complete(
                 deployment, self.messages, timeout=timeout, max_tokens=self.max_tokens, temperature=self.temperature
@@ -224,25 +225,25 @@ class _Call:
             charged = estimate if _timed_out(error) else Decimal(0)
             if reservation is not None:
                 ledger.settle(reservation, charged)
-            gateway.meter.record(self._record(target, classify(error).kind.value, started, cost=charged, error=error))
+            gateway.meter.record(self._record(target, classify(error).kind.value, started, sent_at, cost=charged, error=error))
             raise
         prompt, completion = _usage(response)
         cost = gateway.router.cost(deployment, prompt, completion)
         if reservation is not None:
             ledger.settle(reservation, cost)
         gateway.meter.add(prompt, completion, cost)
-        gateway.meter.record(self._record(target, "ok", started, prompt, completion, cost))
+        gateway.meter.record(self._record(target, "ok", started, sent_at, prompt, completion, cost))
         return response
 
     @staticmethod
-    def _record(target: Target, outcome: str, started: float, prompt: int = 0, completion: int = 0,
+    def _record(target: Target, outcome: str, started: float, sent_at: float, prompt: int = 0, completion: int = 0,
                 cost: Decimal = Decimal(0), error: BaseException | None = None) -> CallRecord:
         deployment = target.payload
         return CallRecord(
             provider=deployment.provider_name, deployment=deployment.id, model=deployment.litellm_params["model"],
             outcome=outcome, prompt_tokens=prompt, completion_tokens=completion, cost_usd=cost,
             latency_ms=round((time.monotonic() - started) * 1000, 1),
-            error=f"{type(error).__name__}: {str(error)[:500]}" if error else "",
+            error=f"{type(error).__name__}: {str(error)[:500]}" if error else "", started_at=sent_at,
         )
 
 
