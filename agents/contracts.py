@@ -30,6 +30,8 @@ class ArtifactOut:
     """Large text to store as the next version of artifact `name`.
 
     `export_as` names a deliverable file (e.g. "essay.md") written under the run's folder.
+    Binary deliverables (DOCX, PDF, PPTX) carry their bytes in `binary`; `content` then holds a
+    short text description or stays empty.
     """
 
     name: str
@@ -37,6 +39,7 @@ class ArtifactOut:
     kind: str = "text"
     content_type: str = "text/markdown"
     export_as: str = ""
+    binary: bytes | None = None
 
 
 @dataclass(frozen=True)
@@ -81,8 +84,9 @@ class NodeContext:
         return f"run:{self.run_id}:seq:{self.seq}:attempt:{self.attempt}"
 
 
-# Statuses a node may end a run with, or put it into.
-NODE_STATUSES = frozenset({"succeeded", "failed", "waiting_human"})
+# Statuses a node may end a run with, or put it into. "waiting_children": the run sleeps until
+# every child run it started has ended (journeys.children wakes it).
+NODE_STATUSES = frozenset({"succeeded", "failed", "waiting_human", "waiting_children"})
 
 
 @dataclass

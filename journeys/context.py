@@ -12,7 +12,14 @@ from django.utils.module_loading import import_string
 
 from journeys.models import Run
 
-SERVICE_FACTORIES: dict[str, str] = {}
+SERVICE_FACTORIES: dict[str, str] = {
+    "evidence": "journeys.evidence.evidence_reader",
+    "uploads": "journeys.uploads.upload_reader",
+    "children": "journeys.children.children_reader",
+    # research (agents.researcher)
+    "scholarly": "journeys.research.scholarly_service",
+    "readings": "journeys.research.readings_reader",
+}
 
 
 def build_services(run: Run, ending: str) -> dict[str, Any]:

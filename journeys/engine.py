@@ -17,6 +17,7 @@ import uuid
 from dataclasses import dataclass, field
 
 from django.conf import settings
+from django.db import connection, transaction
 from django.db.models import F, Q
 from django.db.models.functions import Coalesce
 from django.utils import timezone
@@ -26,6 +27,7 @@ from agents.llm import BudgetExceeded, LLMGateway, ProvidersUnavailable, Retries
 from agents.registry import node_handler
 from journeys import adaptive
 from journeys.context import build_services
+from journeys.leases import keeper
 from journeys.models import STEPPABLE_STATUSES, Run, RunStatus
 from journeys.persistence import ArtifactLoader, persist_step
 
@@ -55,8 +57,19 @@ def new_lease_owner() -> str:
 
 
 def claim(run_id: int, seq: int, owner: str) -> bool:
-    """Take the step if it is due and nobody holds a live lease on it."""
+    """Take the step if it is due and nobody holds a live lease on it.
+
+    The claim's commit need not wait for the disk: if the database loses it in a crash, the
+    lease simply was never taken and the step is claimed again (attempt counts one fewer). The
+    step's own commit (persistence.persist_step) stays synchronous.
+    """
     now = timezone.now()
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute("SET LOCAL synchronous_commit = off")
+        return _claim_update(run_id, seq, owner, now)
+
+
+def _claim_update(run_id: int, seq: int, owner: str, now) -> bool:
     claimed = (
         Run.objects.filter(pk=run_id, seq=seq, status__in=STEPPABLE_STATUSES)
         .filter(Q(lease_owner="") | Q(lease_expires_at__lt=now) | Q(lease_expires_at__isnull=True))
@@ -77,13 +90,18 @@ def advance(run_id: int, seq: int) -> str:
     owner = new_lease_owner()
     if not claim(run_id, seq, owner):
         return "skipped"
-    run = Run.objects.get(pk=run_id)
-    execution = execute(run)
-    if persist_step(run_id, seq, owner, execution):
-        return "done"
-    # The step's result is discarded, but its provider calls were made and paid for.
-    adaptive.store_calls(run, seq, execution.meter)
-    return "lost"
+    leases = keeper()
+    leases.hold(owner)
+    try:
+        run = Run.objects.get(pk=run_id)
+        execution = execute(run)
+        if persist_step(run_id, seq, owner, execution):
+            return "done"
+        # The step's result is discarded, but its provider calls were made and paid for.
+        adaptive.store_calls(run, seq, execution.meter)
+        return "lost"
+    finally:
+        leases.drop(owner)
 
 
 def ending_for(run: Run) -> str:
@@ -100,9 +118,10 @@ def build_gateway(run: Run, meter: UsageMeter, deadline: float | None = None) ->
 
 
 def step_deadline(started: float) -> float:
-    """When a step must be done (time.monotonic()): its lease less a margin for persisting it."""
-    lease = settings.HW_STEP_LEASE_SECONDS
-    return started + lease - max(1.0, 0.1 * lease)
+    """When a step must be done (time.monotonic()): its hard time limit less a margin for
+    persisting it. Waits for a provider are further capped by HW_IO_MAX_WAIT_SECONDS."""
+    limit = settings.HW_STEP_TIME_LIMIT_SECONDS
+    return started + limit - max(1.0, 0.1 * limit)
 
 
 def build_context(run: Run, route: str, meter: UsageMeter, ending: str, deadline: float | None = None) -> NodeContext:

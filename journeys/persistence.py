@@ -1,6 +1,7 @@
 """The commit half of a step: everything a node returned is written in one transaction."""
 from __future__ import annotations
 
+import hashlib
 import logging
 import os
 import tempfile
@@ -10,12 +11,11 @@ from typing import TYPE_CHECKING
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models import Max
 from django.utils import timezone
 from django.utils.module_loading import import_string
 
 from agents.contracts import ArtifactOut, EventNote, Record
-from journeys import dispatch
+from journeys import children, dispatch, services
 from journeys.adaptive import store_calls
 from journeys.models import Artifact, Event, Run, RunStatus, Step
 from journeys.state import merge_patch
@@ -27,7 +27,11 @@ logger = logging.getLogger(__name__)
 
 # Writers of domain records a node may return: kind -> dotted path of
 # `write(run: Run, seq: int, data: dict) -> None`, called inside the step's transaction.
-RECORD_WRITERS: dict[str, str] = {}
+RECORD_WRITERS: dict[str, str] = {
+    "source": "journeys.evidence.write_source",
+    "task_spec": "journeys.specs.write_task_spec",
+    "child_runs": "journeys.children.write_children",
+}
 
 
 def store_records(run: Run, seq: int, records: list[Record]) -> None:
@@ -57,14 +61,15 @@ def deliverable_dir(run_id: int) -> Path:
     return Path(settings.HW_DELIVERABLES_DIR) / f"run-{run_id}"
 
 
-def export_file(run_id: int, filename: str, content: str) -> str:
+def export_file(run_id: int, filename: str, content: str | bytes) -> str:
     """Write a deliverable atomically (temp file + rename); rewriting the same file is harmless."""
     folder = deliverable_dir(run_id)
     folder.mkdir(parents=True, exist_ok=True)
     target = folder / Path(filename).name
+    data = content.encode("utf-8") if isinstance(content, str) else content
     handle, temporary = tempfile.mkstemp(dir=folder, prefix=".tmp-")
-    with os.fdopen(handle, "w", encoding="utf-8") as stream:
-        stream.write(content)
+    with os.fdopen(handle, "wb") as stream:
+        stream.write(data)
     os.replace(temporary, target)
     return str(target)
 
@@ -72,9 +77,12 @@ def export_file(run_id: int, filename: str, content: str) -> str:
 def store_artifacts(run: Run, seq: int | None, artifacts: list[ArtifactOut]) -> dict[str, int]:
     """Store each as the next version of its name; return the new references (name -> version)."""
     references: dict[str, int] = {}
+    current = run.state.get("artifacts", {})
     for item in artifacts:
-        latest = run.artifacts.filter(name=item.name).aggregate(latest=Max("version"))["latest"] or 0
-        path = export_file(run.pk, item.export_as, item.content) if item.export_as else ""
+        # The state references the newest version of every artifact a step stored (claim check).
+        latest = current.get(item.name) or 0
+        payload = item.binary if item.binary is not None else item.content.encode("utf-8")
+        path = export_file(run.pk, item.export_as, payload) if item.export_as else ""
         Artifact.objects.create(
             run=run,
             name=item.name,
@@ -82,8 +90,9 @@ def store_artifacts(run: Run, seq: int | None, artifacts: list[ArtifactOut]) -> 
             kind=item.kind,
             content_type=item.content_type,
             content=item.content,
-            size=len(item.content.encode("utf-8")),
-            sha256=Artifact.digest(item.content),
+            blob=item.binary,
+            size=len(payload),
+            sha256=hashlib.sha256(payload).hexdigest(),
             step_seq=seq,
             path=path,
         )
@@ -115,6 +124,10 @@ def next_status(run: Run, execution: Execution) -> str:
         return RunStatus.PAUSED
     if outcome_status == "waiting_human":
         return RunStatus.WAITING_HUMAN
+    if outcome_status == "waiting_children" and children.open_children(run):
+        # Checked with the run row locked: a child that ended meanwhile either committed before
+        # (then it is not open and the run continues) or waits for this lock and wakes the run.
+        return RunStatus.WAITING_CHILDREN
     return RunStatus.RUNNING
 
 
@@ -175,13 +188,18 @@ def update_run(run: Run, execution: Execution, delta: dict) -> None:
     if run.is_terminal:
         run.finished_at = now
         run.status_reason = outcome.reason or execution.ending or run.status_reason
-    elif run.status == RunStatus.WAITING_HUMAN:
+    elif run.status in {RunStatus.WAITING_HUMAN, RunStatus.WAITING_CHILDREN}:
         run.status_reason = outcome.reason
     elif execution.pause_seconds is not None and not paused_by_operator:
         # Paused by the system (providers down, daily budget spent): the reaper resumes it.
         run.resume_at = now + timezone.timedelta(seconds=execution.pause_seconds)
         run.status_reason = outcome.reason
     run.save()
+    if run.is_terminal and run.parent_id:
+        services.wake_parent(run)
     if continuing:
-        run_id, seq, lane = run.pk, run.seq, run.lane
-        transaction.on_commit(lambda: dispatch.send_step(run_id, seq, lane))
+        ticket = dispatch.ticket_for(run)
+        transaction.on_commit(lambda: dispatch.send_step(ticket))
+    else:
+        user_id, run_id, weight = run.user_id, run.pk, run.weight
+        transaction.on_commit(lambda: dispatch.release_slot(user_id, run_id, weight))

@@ -190,7 +190,10 @@ class LLMGateway:
         except DependencyUnavailable as error:
             raise ProvidersUnavailable(error.names, error.wait_seconds, error.reasons) from error
         except CallFailed as error:
-            raise LLMError(str(error)) from error.last_error
+            tries = "; ".join(
+                f"{item.target.payload.id} (try {item.number}): {item.error}" for item in error.attempts if item.error
+            )
+            raise LLMError(f"every model failed: {tries or error}") from error.last_error
         except AdaptiveIOError:
             raise
         except Exception as error:  # noqa: BLE001 - a permanent provider error: the request is wrong

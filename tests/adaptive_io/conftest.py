@@ -72,7 +72,6 @@ def adaptive_workers(workers, transactional_db, namespace):
         base = {
             "HW_LLM_ROUTER": router,
             "HW_ADAPTIVE_PREFIX": namespace,
-            "HW_STEP_LEASE_SECONDS": "30",
             "HW_RETRY_BASE_SECONDS": "0.05",
             "HW_RETRY_MAX_SECONDS": "0.5",
         }

@@ -56,11 +56,13 @@ def test_a_spent_daily_budget_pauses_the_run_until_tomorrow(routed, settings, wr
     Run.objects.filter(pk=run.pk).update(resume_at=timezone.now() - timezone.timedelta(seconds=1))
     assert services.resume_due_runs() == 1
     run.refresh_from_db()
-    assert run.status == RunStatus.QUEUED and run.resume_at is None and run.route == "plan"
+    assert run.status == RunStatus.QUEUED and run.resume_at is None and run.route == run.policy["start_route"]
 
 
 def test_an_outage_pauses_and_after_its_limit_fails_the_run_with_a_reason(routed, settings, writer_user, io):
-    # given the only provider's circuit is open for longer than a step may wait
+    # given the only provider keeps away for longer than a step may wait (HW_IO_MAX_WAIT_SECONDS)
+    settings.HW_IO_DEFAULTS = {**settings.HW_IO_DEFAULTS, "max_wait": 5.0}
+    adaptive.io_defaults.cache_clear()
     adaptive.adaptive_io().breaker.cool_down("provider:fake-a", 60, BreakerPolicy())
     run = services.start_run(writer_user, "write", GOAL, words=200)
 

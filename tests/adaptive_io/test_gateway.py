@@ -70,7 +70,7 @@ def test_one_retry_loop_no_hidden_retries_and_a_cap(io, fake_providers):
                                      "breaker": FAST.breaker.model_copy(update={"enabled": False})})
     llm = gateway(io, [deployment(a), deployment(b, model_name="backup")], defaults=policy, fallbacks={"default": ["backup"]})
 
-    with pytest.raises(LLMError, match="every target failed"):
+    with pytest.raises(LLMError, match="every model failed: dep-a"):
         llm.complete("write_section", INPUTS)
 
     # then each deployment got exactly max_attempts calls: a fallback never restarts the cycle

@@ -6,8 +6,9 @@ buckets, calls `invoke(target, timeout)` and classifies a failure (tools.adaptiv
 is exactly one loop, with caps: `max_attempts` per target, retries per step and per run
 (RetryCaps). A fallback never restarts a retry cycle, so it cannot loop forever (a known litellm
 pitfall). When no target can be tried now, it waits for the earliest one if that fits in the
-caller's deadline (never failing outright merely because every target is cooling down, another
-litellm pitfall), else raises DependencyUnavailable with the wait and the reasons.
+caller's deadline and its policy's `max_wait` (never failing outright merely because every
+target is cooling down, another litellm pitfall), else raises DependencyUnavailable with the
+wait and the reasons.
 """
 from __future__ import annotations
 
@@ -190,6 +191,7 @@ class AdaptiveIO:
     def _deadline(self, targets: Sequence[Target], deadline: float | None) -> float:
         if deadline is not None:
             return deadline
+        # No deadline from the caller: enough for the longest wait and one call after it.
         return self.clock() + max(t.policy.max_wait + (t.policy.timeout or 60.0) for t in targets)
 
     def _timeout(self, target: Target, deadline: float) -> float:
@@ -214,7 +216,8 @@ class AdaptiveIO:
             if not waits:
                 continue  # the remaining targets were just excluded; re-check eligibility
             wait = min(seconds for seconds, _ in waits)
-            if self.clock() + wait + MIN_CALL_SECONDS > deadline:
+            longest = max(target.policy.max_wait for target in eligible)
+            if wait > longest or self.clock() + wait + MIN_CALL_SECONDS > deadline:
                 names = [target.name for target in eligible]
                 raise DependencyUnavailable(names, wait, [why for _, why in waits])
             # A few ms of jitter, so waiters of one bucket do not all wake at the same instant.

@@ -39,7 +39,7 @@ class IOPolicy(Strict):
     burst_seconds: float = Field(
         60.0, gt=0, description="Bucket size as seconds of the rate: 60 allows a whole minute's quota at once."
     )
-    max_wait: float = Field(60.0, ge=0, description="Longest wait for a free target when the caller has no deadline.")
+    max_wait: float = Field(60.0, ge=0, description="Longest wait for a free target (rate slot, cool-down, open circuit).")
 
 
 def deep_merge(base: dict[str, Any], override: dict[str, Any]) -> dict[str, Any]:

@@ -6,7 +6,6 @@ writers.
 """
 from __future__ import annotations
 
-import hashlib
 from decimal import Decimal
 
 from django.conf import settings
@@ -18,6 +17,7 @@ class RunStatus(models.TextChoices):
     QUEUED = "queued"
     RUNNING = "running"
     WAITING_HUMAN = "waiting_human"
+    WAITING_CHILDREN = "waiting_children"
     PAUSED = "paused"
     SUCCEEDED = "succeeded"
     FAILED = "failed"
@@ -30,7 +30,7 @@ TERMINAL_STATUSES = frozenset(
 )
 # Statuses in which a step message may be claimed and executed.
 STEPPABLE_STATUSES = frozenset({RunStatus.QUEUED, RunStatus.RUNNING})
-PAUSABLE_STATUSES = frozenset({RunStatus.QUEUED, RunStatus.RUNNING, RunStatus.WAITING_HUMAN})
+PAUSABLE_STATUSES = frozenset({RunStatus.QUEUED, RunStatus.RUNNING, RunStatus.WAITING_HUMAN, RunStatus.WAITING_CHILDREN})
 
 
 class Run(models.Model):
@@ -62,8 +62,8 @@ class Run(models.Model):
 
     lease_owner = models.CharField(max_length=120, blank=True)
     lease_expires_at = models.DateTimeField(null=True, blank=True)
-    priority = models.SmallIntegerField(default=0)
-    lane = models.SmallIntegerField(default=0)
+    priority = models.SmallIntegerField(default=0, help_text="Order among the same user's waiting runs.")
+    weight = models.SmallIntegerField(default=1, help_text="Tier weight: multiplies the user's step slots.")
     # Set when the system paused the run (every LLM provider down, a user's daily budget spent):
     # the reaper resumes it then. An operator's pause leaves it empty: only a human resumes.
     resume_at = models.DateTimeField(null=True, blank=True)
@@ -183,6 +183,9 @@ class Artifact(models.Model):
     kind = models.CharField(max_length=40, default="text")
     content_type = models.CharField(max_length=100, default="text/markdown")
     content = models.TextField(blank=True)
+    # Binary deliverables (DOCX, PDF, PPTX) live in the database too, so any web machine can
+    # serve them; the exported file under HW_DELIVERABLES_DIR is a convenience copy.
+    blob = models.BinaryField(null=True, blank=True)
     size = models.IntegerField(default=0)
     sha256 = models.CharField(max_length=64)
     step_seq = models.IntegerField(null=True, blank=True)
@@ -197,51 +200,3 @@ class Artifact(models.Model):
 
     def __str__(self) -> str:
         return f"{self.name} v{self.version} of run {self.run_id}"
-
-    @staticmethod
-    def digest(content: str) -> str:
-        return hashlib.sha256(content.encode("utf-8")).hexdigest()
-
-
-class CallOutcome(models.TextChoices):
-    OK = "ok"
-    RATE_LIMITED = "rate_limited"
-    TRANSIENT = "transient"
-    CONTEXT_WINDOW = "context_window"
-    FAILOVER = "failover"
-    PERMANENT = "permanent"
-
-
-class ProviderCall(models.Model):
-    """One try at one outside provider (an LLM deployment, later a paid tool): the cost ledger
-    operators read, per run, per user, per provider. Written with the step that made the call
-    (journeys.adaptive.store_calls); a step whose result was discarded still has its calls
-    written, because the provider was paid all the same."""
-
-    run = models.ForeignKey(Run, on_delete=models.CASCADE, related_name="provider_calls")
-    # Denormalised from the run so per-user aggregates need no join.
-    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="provider_calls")
-    seq = models.IntegerField()
-    kind = models.CharField(max_length=10, default="llm")
-    provider = models.CharField(max_length=80)
-    deployment = models.CharField(max_length=120)
-    model = models.CharField(max_length=200)
-    outcome = models.CharField(max_length=20, choices=CallOutcome.choices)
-    prompt_tokens = models.IntegerField(default=0)
-    completion_tokens = models.IntegerField(default=0)
-    cost_usd = models.DecimalField(max_digits=12, decimal_places=6, default=Decimal("0"))
-    latency_ms = models.FloatField(default=0.0)
-    error = models.TextField(blank=True)
-    started_at = models.DateTimeField(help_text="When the try was sent, after its rate-limit grant.")
-    created_at = models.DateTimeField(auto_now_add=True)
-
-    class Meta:
-        ordering = ["-id"]
-        indexes = [
-            models.Index(fields=["run", "seq"], name="call_run_seq"),
-            models.Index(fields=["user", "created_at"], name="call_user_created"),
-            models.Index(fields=["provider", "created_at"], name="call_provider_created"),
-        ]
-
-    def __str__(self) -> str:
-        return f"{self.deployment} {self.outcome} ${self.cost_usd} (run {self.run_id} step {self.seq})"
