@@ -54,6 +54,7 @@ def overhead_rows(url: str, prefix: str, iterations: int) -> list[tuple[str, flo
 
     cases = [
         ("direct call of the function (baseline)", lambda: (lambda: 1)()),
+        ("Redis PING (one round trip, for scale)", io.client.ping),
         ("AdaptiveIO.run, breaker off, no buckets", lambda: io.run([bare], lambda t, s: 1)),
         ("breaker.allow (one Redis script)", lambda: io.breaker.allow("bench:guarded", policy.breaker)),
         ("limiter.try_acquire RPM + TPM (one script)", lambda: io.limiter.try_acquire([(bucket, 1), (tokens, 500)])),
