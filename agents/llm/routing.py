@@ -12,7 +12,6 @@ for every process together, by tools.adaptive_io around it (see docs/adaptive_io
 """
 from __future__ import annotations
 
-import json
 import math
 import re
 from decimal import Decimal
@@ -217,10 +216,3 @@ def _cached_router(config_json: str, defaults_json: str) -> ModelRouter:
 def model_router(config: RouterConfig, defaults: IOPolicy) -> ModelRouter:
     """One ModelRouter (and litellm Router) per process per configuration."""
     return _cached_router(config.model_dump_json(), defaults.model_dump_json())
-
-
-def parse_router_setting(value: str | dict | None) -> dict | None:
-    """For callers holding a JSON string; settings already parse files."""
-    if value in (None, "", {}):
-        return None
-    return json.loads(value) if isinstance(value, str) else value
