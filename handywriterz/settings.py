@@ -8,6 +8,7 @@ import os
 from pathlib import Path
 
 import dj_database_url
+import yaml
 from django.core.exceptions import ImproperlyConfigured
 from kombu import Exchange, Queue
 
@@ -264,6 +265,61 @@ HW_LLM_MODELS = env_list("HW_LLM_MODELS", ["handywriterz/offline"])
 HW_LLM_TIMEOUT_SECONDS = env_float("HW_LLM_TIMEOUT_SECONDS", 60.0)
 # Seconds of simulated latency added by the built-in model (benchmarks and load tests only).
 HW_OFFLINE_MODEL_LATENCY = env_float("HW_OFFLINE_MODEL_LATENCY", 0.0)
+
+
+def env_structure(name: str) -> dict | None:
+    """A JSON object given inline (starts with '{') or as the path of a .json/.yaml/.yml file."""
+    raw = os.environ.get(name, "").strip()
+    if not raw:
+        return None
+    try:
+        if raw.startswith("{"):
+            value = json.loads(raw)
+        else:
+            text = Path(raw).read_text(encoding="utf-8")
+            value = json.loads(text) if raw.endswith(".json") else yaml.safe_load(text)
+    except (OSError, ValueError, yaml.YAMLError) as error:
+        raise ImproperlyConfigured(f"{name}: cannot read a JSON or YAML object from {raw[:200]!r}: {error}") from error
+    if not isinstance(value, dict):
+        raise ImproperlyConfigured(f"{name} must hold a JSON/YAML object, got {type(value).__name__}")
+    return value
+
+
+# --- Adaptive IO (docs/adaptive_io.md) ----------------------------------------------------------
+# The model router: deployments, fallbacks, context-window fallbacks, per-provider overrides.
+# Unset: HW_LLM_MODELS above is the model list. Validated by agents.llm.routing on first use
+# and by `manage.py check`.
+HW_LLM_ROUTER = env_structure("HW_LLM_ROUTER")
+# Per-tool overrides of the IO policy below: {"tool_name": {"rpm": 60, "retry": {...}, ...}}.
+HW_TOOL_IO = env_structure("HW_TOOL_IO") or {}
+# Rate buckets, breakers, budget ledgers and retry counters live here, shared by every worker.
+HW_ADAPTIVE_REDIS_URL = env_str("HW_ADAPTIVE_REDIS_URL", REDIS_URL)
+HW_ADAPTIVE_PREFIX = env_str("HW_ADAPTIVE_PREFIX", f"{HW_QUEUE_PREFIX}:aio")
+# Defaults of every provider and tool (each may override them in HW_LLM_ROUTER / HW_TOOL_IO).
+HW_IO_DEFAULTS = {
+    # The longest a step waits for a rate slot, a cool-down or an open circuit; beyond it the
+    # run pauses (LLM) or the node hears "unavailable" (tools), and the worker is free.
+    "max_wait": env_float("HW_IO_MAX_WAIT_SECONDS", 60.0),
+    "retry": {
+        "max_attempts": env_int("HW_RETRY_MAX_ATTEMPTS", 4, minimum=1),
+        "base_delay": env_float("HW_RETRY_BASE_SECONDS", 0.5),
+        "max_delay": env_float("HW_RETRY_MAX_SECONDS", 30.0),
+        "max_retry_after": env_float("HW_RETRY_MAX_RETRY_AFTER_SECONDS", 120.0),
+    },
+    "breaker": {
+        "failure_threshold": env_int("HW_BREAKER_FAILURE_THRESHOLD", 5, minimum=1),
+        "open_seconds": env_float("HW_BREAKER_OPEN_SECONDS", 30.0),
+        "max_open_seconds": env_float("HW_BREAKER_MAX_OPEN_SECONDS", 600.0),
+    },
+}
+# Retries (tries beyond the first of each call) allowed per step and per run; 0 = no cap.
+HW_RETRY_STEP_CAP = env_int("HW_RETRY_STEP_CAP", 12, minimum=0)
+HW_RETRY_RUN_CAP = env_int("HW_RETRY_RUN_CAP", 200, minimum=0)
+# Spending caps besides the run's own budget, in USD; 0 = none.
+HW_STEP_BUDGET_USD = env_float("HW_STEP_BUDGET_USD", 0.0)
+HW_USER_DAILY_BUDGET_USD = env_float("HW_USER_DAILY_BUDGET_USD", 0.0)
+# A run paused because every provider is down fails after waiting this long in total.
+HW_PROVIDER_OUTAGE_MAX_SECONDS = env_int("HW_PROVIDER_OUTAGE_MAX_SECONDS", 6 * 3600, minimum=1)
 
 # --- Research: scholarly search and full-text fetching ---------------------------------------
 # Base URL per provider, as a JSON object, e.g. {"openalex": "http://127.0.0.1:8001/openalex"};

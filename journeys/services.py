@@ -179,7 +179,8 @@ def pause_run(run_id: int, by: str = "operator") -> Run:
         if run.status not in PAUSABLE_STATUSES:
             raise InvalidRequest(f"run {run.pk} is {run.status}; only queued, running or waiting runs can be paused")
         run.status = RunStatus.PAUSED
-        run.save(update_fields=["status", "updated_at"])
+        run.resume_at = None
+        run.save(update_fields=["status", "resume_at", "updated_at"])
         release_slot_on_commit(run)
         service_event(run, "paused", f"Paused by {by}; the step in progress (if any) will finish first", by=by)
     return run
@@ -206,7 +207,8 @@ def requeue(run: Run) -> None:
     run.status = RunStatus.QUEUED
     run.lease_owner = ""
     run.lease_expires_at = timezone.now() + timezone.timedelta(seconds=settings.HW_DISPATCH_GRACE_SECONDS)
-    run.save(update_fields=["status", "lease_owner", "lease_expires_at", "updated_at"])
+    run.resume_at = None
+    run.save(update_fields=["status", "lease_owner", "lease_expires_at", "resume_at", "updated_at"])
     ticket = dispatch.ticket_for(run)
     transaction.on_commit(lambda: dispatch.send_step(ticket))
 
@@ -310,3 +312,21 @@ def reap_runs(limit: int = 500) -> int:
             transaction.on_commit(lambda ticket=ticket: dispatch.send_step(ticket))
             recovered += 1
     return recovered
+
+
+def resume_due_runs(limit: int = 500) -> int:
+    """Resume the runs the system paused (every LLM provider down, a daily budget spent) whose
+    `resume_at` has come; the beat calls this with the reaper. An operator's pause is never
+    resumed here (it leaves `resume_at` empty)."""
+    due = Run.objects.filter(status=RunStatus.PAUSED, resume_at__lte=timezone.now()).values_list("id", flat=True)
+    resumed = 0
+    for run_id in list(due[:limit]):
+        with transaction.atomic():
+            run = locked_run(run_id)
+            if run.status != RunStatus.PAUSED or run.resume_at is None or run.resume_at > timezone.now():
+                continue
+            reason = run.status_reason
+            requeue(run)
+            service_event(run, "resumed", f"Resumed automatically at step {run.seq} after: {reason}"[:2000], by="system")
+            resumed += 1
+    return resumed

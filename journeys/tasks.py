@@ -22,4 +22,5 @@ def advance_run_task(run_id: int, seq: int) -> str:
 
 @shared_task(name="journeys.tasks.reap_runs_task", ignore_result=True)
 def reap_runs_task() -> int:
-    return services.reap_runs()
+    """Re-send lost steps and resume runs the system paused whose time has come."""
+    return services.reap_runs() + services.resume_due_runs()

@@ -1,4 +1,6 @@
-"""Journeys' models: runs and their checkpoints (runs.py), the evidence they cite (evidence.py)."""
+"""Journeys' models: runs and their checkpoints (runs.py), the evidence they cite (evidence.py),
+what their provider calls cost (costs.py)."""
+from journeys.models.costs import CallOutcome, ProviderCall
 from journeys.models.evidence import Chunk, Source
 from journeys.models.runs import (
     PAUSABLE_STATUSES,
@@ -16,8 +18,10 @@ __all__ = [
     "STEPPABLE_STATUSES",
     "TERMINAL_STATUSES",
     "Artifact",
+    "CallOutcome",
     "Chunk",
     "Event",
+    "ProviderCall",
     "Run",
     "RunStatus",
     "Source",
