@@ -1,6 +1,7 @@
 """Critic: checks the policy's gates against the run's state and chooses the next route."""
 from __future__ import annotations
 
+from agents import similarity_gate
 from agents.contracts import EventNote, NodeContext, Outcome
 
 
@@ -24,6 +25,10 @@ def reflect(context: NodeContext) -> Outcome:
     reasons = [f"all {len(sections)} sections written", f"{written} words against a target of {target}"]
     if abs(written - target) > tolerance * target:
         reasons.append(f"outside the ±{tolerance:.0%} word gate; the finalizer fits it to the target")
+    # A complete draft may still have to pass a Turnitin check (policy gate / student's request).
+    turnitin = similarity_gate.decide(context, reasons, words=written)
+    if turnitin is not None:
+        return turnitin
     return _verdict("finalize", reasons, words=written)
 
 

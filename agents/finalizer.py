@@ -26,6 +26,9 @@ def assemble(context: NodeContext) -> tuple[str, int, int]:
 def finalize(context: NodeContext) -> Outcome:
     draft, words, missing = assemble(context)
     ending = context.services.get("ending")
+    # Notes the gates left for the student (e.g. a similarity target not met), said plainly.
+    for note in context.state.get("delivery_notes", []):
+        draft += f"\n> Note: {note}\n"
     if ending:
         note = (
             f"\n> Note: this run stopped early ({ending}); {missing} planned section(s) are missing.\n"

@@ -16,6 +16,9 @@ NODES: dict[str, str] = {
     "writer": "agents.writer.write_section",
     "critic": "agents.critic.reflect",
     "finalizer": "agents.finalizer.finalize",
+    "turnitin_handoff": "agents.turnitin_handoff.hand_off",
+    "revision_planner": "agents.reviser.plan_revisions",
+    "reviser": "agents.reviser.revise_section",
 }
 
 

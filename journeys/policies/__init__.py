@@ -6,6 +6,7 @@ Operators change policies without a deploy; a run keeps the policy it started wi
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Literal
 
 import yaml
 from django.conf import settings
@@ -34,6 +35,15 @@ class Gates(Strict):
     word_tolerance: float = Field(0.10, ge=0, le=1, description="Allowed relative distance from the word target.")
     sections: int = Field(5, ge=1, le=400, description="Default number of sections.")
     default_words: int = Field(1000, ge=50, description="Word target when the request names none.")
+    turnitin: Literal["off", "on_request", "always"] = Field(
+        "off", description="Turnitin check by a human checker: never, when the student's spec asks (turnitin: true), or always."
+    )
+    similarity_target: float = Field(
+        15.0, ge=0, le=100, description="Highest acceptable overall similarity (%), unless the spec sets one."
+    )
+    max_turnitin_cycles: int = Field(
+        3, ge=1, le=10, description="Turnitin checks at most; then the best draft is delivered with a note."
+    )
 
 
 class Policy(Strict):
@@ -57,6 +67,10 @@ class Policy(Strict):
         for name in (self.start_route, self.error_route, self.budget_exhausted_route):
             if name not in self.routes:
                 raise ValueError(f"route {name!r} is not in routes {sorted(self.routes)}")
+        if self.gates.turnitin != "off":
+            missing = sorted({"turnitin_pause", "plan_revision", "revise", "finalize"} - set(self.routes))
+            if missing:
+                raise ValueError(f"gates.turnitin is {self.gates.turnitin!r} but routes lack {missing}")
         return self
 
 
