@@ -29,6 +29,8 @@ logger = logging.getLogger(__name__)
 # `write(run: Run, seq: int, data: dict) -> None`, called inside the step's transaction.
 RECORD_WRITERS: dict[str, str] = {
     "source": "journeys.evidence.write_source",
+    "turnitin_handoff": "turnitin.handoff.write_handoff",
+    "turnitin_verdict": "turnitin.handoff.write_verdict",
 }
 
 
