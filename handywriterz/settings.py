@@ -152,6 +152,9 @@ LOGGING = {
     "loggers": {
         "LiteLLM": {"level": "WARNING"},
         "httpx": {"level": "WARNING"},
+        # PDF libraries log every oddity of a damaged upload; the refusal message says enough.
+        "pypdf": {"level": "ERROR"},
+        "pdfminer": {"level": "ERROR"},
     },
 }
 

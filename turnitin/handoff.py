@@ -3,6 +3,7 @@
 Both run inside the step's transaction with the run row locked, so a cycle exists exactly when
 the step that created it exists; notifications go to the outbox in the same transaction.
 """
+
 from __future__ import annotations
 
 from typing import Any

@@ -9,6 +9,7 @@ States (turnitin.services are the only writers):
 
 A claim that outlives its SLA goes back from awaiting_report to pending_upload.
 """
+
 from __future__ import annotations
 
 from django.conf import settings
@@ -28,7 +29,9 @@ class CycleStatus(models.TextChoices):
     CANCELLED = "cancelled"
 
 
-OPEN_STATUSES = frozenset({CycleStatus.PENDING_UPLOAD, CycleStatus.AWAITING_REPORT, CycleStatus.REPORT_READY, CycleStatus.ITERATING})
+OPEN_STATUSES = frozenset(
+    {CycleStatus.PENDING_UPLOAD, CycleStatus.AWAITING_REPORT, CycleStatus.REPORT_READY, CycleStatus.ITERATING}
+)
 # States in which a report may still be accepted for the cycle.
 REPORTABLE_STATUSES = frozenset({CycleStatus.PENDING_UPLOAD, CycleStatus.AWAITING_REPORT})
 

@@ -4,6 +4,7 @@
 sent after it commits; a message whose sending failed is retried by the sweep (a few attempts).
 Sending never raises into the caller: a mail server being down must not stop a run or an upload.
 """
+
 from __future__ import annotations
 
 import logging
@@ -24,7 +25,9 @@ MAX_ATTEMPTS = 5
 
 def queue(cycle: TurnitinCycle, kind: str, recipients: list[str], subject: str, body: str) -> list[int]:
     rows = Notification.objects.bulk_create(
-        Notification(cycle=cycle, kind=kind, recipient=address, subject=subject, body=body) for address in dict.fromkeys(recipients) if address
+        Notification(cycle=cycle, kind=kind, recipient=address, subject=subject, body=body)
+        for address in dict.fromkeys(recipients)
+        if address
     )
     ids = [row.pk for row in rows]
     if ids:
@@ -43,13 +46,17 @@ def link(name: str, *args: object) -> str:
 
 def notify_handoff(cycle: TurnitinCycle) -> None:
     queue(
-        cycle, "job_queued", checker_emails(),
+        cycle,
+        "job_queued",
+        checker_emails(),
         f"New Turnitin check in the queue: {cycle.reference}",
         f"A draft of {cycle.draft_words} words is waiting for a Turnitin check (target ≤ {cycle.target_similarity:g}%).\n"
         f"Claim it at {link('turnitin:queue')}",
     )
     queue(
-        cycle, "draft_sent", [cycle.run.user.email],
+        cycle,
+        "draft_sent",
+        [cycle.run.user.email],
         f"Your draft is with a checker (check {cycle.number})",
         f"Your draft ({cycle.draft_words} words) has been sent for a Turnitin similarity check. "
         "Writing continues automatically when the report is in.",
@@ -61,7 +68,9 @@ def notify_report(cycle: TurnitinCycle) -> None:
     located = len(parsed.get("flagged", []))
     ai = f"; AI-writing indicator {cycle.ai_writing_score:g}% (information only)" if cycle.ai_writing_score is not None else ""
     queue(
-        cycle, "report_received", [cycle.run.user.email],
+        cycle,
+        "report_received",
+        [cycle.run.user.email],
         f"Turnitin report received: {cycle.observed_similarity:g}% similarity (check {cycle.number})",
         f"The report shows {cycle.observed_similarity:g}% overall similarity against a target of "
         f"{cycle.target_similarity:g}%{ai}. {located} flagged passage(s) were located in your draft; "
@@ -71,7 +80,9 @@ def notify_report(cycle: TurnitinCycle) -> None:
 
 def notify_released(cycle: TurnitinCycle, checker_email: str, why: str) -> None:
     queue(
-        cycle, "claim_released", [checker_email],
+        cycle,
+        "claim_released",
+        [checker_email],
         f"Your claim on {cycle.reference} was released",
         f"The job {cycle.reference} went back to the queue: {why}.",
     )
@@ -101,6 +112,8 @@ def send_notifications(ids: list[int]) -> int:
 def retry_unsent(older_than_seconds: int = 60, limit: int = 100) -> int:
     cutoff = timezone.now() - timezone.timedelta(seconds=older_than_seconds)
     ids = list(
-        Notification.objects.filter(sent_at__isnull=True, attempts__lt=MAX_ATTEMPTS, created_at__lt=cutoff).values_list("pk", flat=True)[:limit]
+        Notification.objects.filter(sent_at__isnull=True, attempts__lt=MAX_ATTEMPTS, created_at__lt=cutoff).values_list(
+            "pk", flat=True
+        )[:limit]
     )
     return send_notifications(ids) if ids else 0
