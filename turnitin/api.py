@@ -86,8 +86,10 @@ class ReportWebhook(APIView):
         except IntegrityError:
             return Response({"detail": "replayed request: this exact signed request was already received"}, status=409)
         try:
+            # A retried delivery names the cycle it already reported on, which no longer waits.
+            earlier = TurnitinCycle.objects.filter(run=run, submission_id=data["submission_id"]).first()
             result = services.submit_report(
-                open_cycle(run, data.get("cycle")).pk,
+                (earlier or open_cycle(run, data.get("cycle"))).pk,
                 by=checker_user(data.get("checker")),
                 report=data["report"]["content_base64"],
                 highlighted=(data.get("highlighted_docx") or {}).get("content_base64"),

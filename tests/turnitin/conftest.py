@@ -38,9 +38,15 @@ SECTIONS = [
 
 
 def make_checker(username: str):
-    user = get_user_model().objects.create_user(username, email=f"{username}@example.org", password="a-long-passphrase-1")
+    # No password: tests sign checkers in with force_login, and hashing one costs a second.
+    user = get_user_model().objects.create_user(username, email=f"{username}@example.org")
     user.groups.add(Group.objects.get_or_create(name=CHECKER_GROUP)[0])
     return user
+
+
+@pytest.fixture(autouse=True)
+def fast_password_hashing(settings):
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 
 @pytest.fixture
