@@ -17,7 +17,7 @@ from typing import Any
 from agents.contracts import ArtifactOut, EventNote, NodeContext, Outcome
 from agents.revision_rules import STRATEGIES, allowed_strategy, citation, obfuscation_problem
 from agents.similarity_gate import latest_report
-from agents.text_spans import replace_spans, sentences, word_count
+from agents.text_spans import content_phrases, replace_spans, sentences, word_count
 
 PLAN_SCHEMA = {
     "type": "object",
@@ -100,9 +100,12 @@ def alternatives(context: NodeContext, text: str, exclude: str | None) -> list[d
     evidence = context.services.get("evidence")
     if evidence is None:
         return []
-    hits = [
-        hit for hit in evidence.search(" ".join(text.split()[:40]), limit=5) if hit["key"] != exclude and hit.get("rank", 0) > 0
-    ]
+    # Any of the passage's content words may make a chunk relevant (web-search syntax: "or").
+    words = [word for phrase in content_phrases(text, limit=12) for word in phrase.split()]
+    if not words:
+        return []
+    found = evidence.search(" or ".join(dict.fromkeys(words)), limit=5)
+    hits = [hit for hit in found if hit["key"] != exclude and hit.get("rank", 0) > 0]
     return [{"key": hit["key"], "chunk": hit["id"]} for hit in hits[:2]]
 
 

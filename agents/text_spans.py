@@ -13,6 +13,20 @@ from dataclasses import dataclass
 # whitespace; abbreviations are rare in generated academic prose and only cost a split.
 _SENTENCE_END = re.compile(r"[.!?][\"'”’)\]]*(?=\s+|$)")
 _PARAGRAPH_BREAK = re.compile(r"\n\s*\n")
+# Words that carry no claim of their own: what is left of a sentence without them is its content.
+_FUNCTION_WORDS = set(
+    "a an the and or but nor of on in to for with by about as at from into onto upon over under between within without "
+    "across through is are was were be been being am do does did has have had can cannot could may might must shall should "
+    "will would not no this that these those it its they them their there here we our us you your he she his her which who "
+    "whom whose what when where why how than then so such very also only just even still yet more most less least much many "
+    "some any each every all both either neither other another same different rather whether while because since though "
+    "although however therefore thus hence seen way ways case cases point points part parts set sets makes make made "
+    "shows show shown suggests suggest depends depend matters matter central useful necessary careful reading account "
+    "discussion section sections starting turns turn need needs understood isolation relationship balance argument "
+    "therefore less single interacting conditions decisions assumptions settled lead leads framings conclusions rest "
+    "rests varies vary explain explains experienced measured defined work works shapes shape".split()
+)
+_CONTENT_WORD = re.compile(r"[A-Za-z][A-Za-z'-]*")
 
 
 @dataclass(frozen=True)
@@ -79,3 +93,18 @@ def _trimmed(text: str, start: int, end: int) -> list[Span]:
     while end > start and text[end - 1].isspace():
         end -= 1
     return [Span(start, end, text[start:end])] if end > start else []
+
+
+def content_phrases(text: str, limit: int = 6) -> list[str]:
+    """Maximal runs of content words (up to three words), in order of appearance, without repeats."""
+    phrases: list[str] = []
+    run: list[str] = []
+    for word in [*_CONTENT_WORD.findall(text), ""]:
+        lowered = word.lower()
+        if word and lowered not in _FUNCTION_WORDS and not lowered.endswith("ly") and len(run) < 3:
+            run.append(lowered)
+            continue
+        if run and " ".join(run) not in phrases:
+            phrases.append(" ".join(run))
+        run = [lowered] if word and lowered not in _FUNCTION_WORDS and not lowered.endswith("ly") else []
+    return phrases[:limit]

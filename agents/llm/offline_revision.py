@@ -13,19 +13,7 @@ import json
 import re
 from typing import Any
 
-_FUNCTION_WORDS = set(
-    "a an the and or but nor of on in to for with by about as at from into onto upon over under between within without "
-    "across through is are was were be been being am do does did has have had can cannot could may might must shall should "
-    "will would not no this that these those it its they them their there here we our us you your he she his her which who "
-    "whom whose what when where why how than then so such very also only just even still yet more most less least much many "
-    "some any each every all both either neither other another same different rather whether while because since though "
-    "although however therefore thus hence seen way ways case cases point points part parts set sets makes make made "
-    "shows show shown suggests suggest depends depend matters matter central useful necessary careful reading account "
-    "discussion section sections starting turns turn need needs understood isolation relationship balance argument "
-    "therefore less single interacting conditions decisions assumptions settled lead leads framings conclusions rest "
-    "rests varies vary explain explains experienced measured defined work works shapes shape".split()
-)
-_WORD = re.compile(r"[A-Za-z][A-Za-z'-]*")
+from agents.text_spans import content_phrases
 
 REWRITE_TEMPLATES = [
     "Read alongside the section on {link}, the point here is that {a} and {b} have to be analysed together, not one at a time.",
@@ -39,21 +27,6 @@ REWRITE_TEMPLATES = [
 def _pick(options: list[str], *seed_parts: Any) -> str:
     digest = hashlib.sha256("|".join(str(part) for part in seed_parts).encode()).digest()
     return options[digest[0] % len(options)]
-
-
-def content_phrases(text: str, limit: int = 6) -> list[str]:
-    """Maximal runs of content words (up to three words), in order of appearance, without repeats."""
-    phrases: list[str] = []
-    run: list[str] = []
-    for word in [*_WORD.findall(text), ""]:
-        lowered = word.lower()
-        if word and lowered not in _FUNCTION_WORDS and not lowered.endswith("ly") and len(run) < 3:
-            run.append(lowered)
-            continue
-        if run and " ".join(run) not in phrases:
-            phrases.append(" ".join(run))
-        run = [lowered] if word and lowered not in _FUNCTION_WORDS and not lowered.endswith("ly") else []
-    return phrases[:limit]
 
 
 def plan_revision(inputs: dict[str, Any]) -> str:

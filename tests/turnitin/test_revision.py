@@ -9,9 +9,8 @@ import difflib
 from agents import reviser, similarity_gate
 from agents.contracts import BudgetView, NodeContext
 from agents.llm import LLMGateway, offline
-from agents.llm.offline_revision import content_phrases
 from agents.revision_rules import obfuscation_problem, tokens
-from agents.text_spans import sentences
+from agents.text_spans import content_phrases, sentences
 from journeys.policies import load_policy
 from tests.turnitin.conftest import GOAL, SECTIONS
 
