@@ -60,6 +60,7 @@ from journeys.models import Artifact, Run, RunStatus, Step  # noqa: E402
 from tests.turnitin.report_factory import Report, Source, build_pdf, paper_from_sections  # noqa: E402
 from turnitin import webhook  # noqa: E402
 from turnitin.models import TurnitinCycle  # noqa: E402
+from turnitin.reports import parse_report  # noqa: E402
 
 GOAL = "Write an essay on urban heat islands and public health"
 
@@ -131,11 +132,15 @@ def percentile(values: list[float], share: float) -> float:
     return ordered[min(len(ordered) - 1, round(share * (len(ordered) - 1)))]
 
 
-def measure(base: str, runs: list[Run]) -> tuple[list[float], list[float]]:
-    requests, resumes = [], []
+def measure(base: str, runs: list[Run]) -> tuple[list[float], list[float], list[float]]:
+    parses, requests, resumes = [], [], []
     for index, run in enumerate(runs):
         cycle = TurnitinCycle.objects.select_related("run").get(run=run, number=1)
         body = report_body(cycle, index)
+        report = base64.b64decode(json.loads(body)["report"]["content_base64"])
+        clock = time.perf_counter()
+        parse_report(report, max_bytes=settings.HW_TURNITIN_REPORT_MAX_BYTES, max_pages=settings.HW_TURNITIN_REPORT_MAX_PAGES)
+        parses.append(time.perf_counter() - clock)
         started = time.time()
         status = post_report(base, run, body)
         answered = time.time()
@@ -144,7 +149,7 @@ def measure(base: str, runs: list[Run]) -> tuple[list[float], list[float]]:
         next_started = wait(lambda run=run, human=human: next_step_started(run, human.seq), 30, "the next step")
         requests.append(answered - started)
         resumes.append(next_started - started)
-    return requests, resumes
+    return parses, requests, resumes
 
 
 def next_step_started(run: Run, human_seq: int) -> float | None:
@@ -174,13 +179,15 @@ def main() -> None:
                 f"run {run.pk} to reach the handoff",
                 0.05,
             )
-        requests, resumes = measure(base, runs)
+        parses, requests, resumes = measure(base, runs)
     finally:
         server.shutdown()
         os.killpg(worker.pid, 15)
         worker.wait(20)
         connection.creation.destroy_test_db(DATABASE, verbosity=0)
-    print(f"turnitin resume bench: {len(runs)} runs, {options.workers} worker processes, offline model")
+    load = ", ".join(f"{value:.1f}" for value in os.getloadavg())
+    print(f"turnitin resume bench: {len(runs)} runs, {options.workers} worker processes, offline model, load average {load}")
+    print(summary("of which: reading the PDF report (in-process)", parses))
     print(summary("upload request (parse, locate, store, resume)", requests))
     print(summary("upload -> next step started", resumes))
 

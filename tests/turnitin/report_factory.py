@@ -108,33 +108,47 @@ def label(canvas: Canvas, x: float, y: float, number: int) -> float:
 
 
 def paper_pages(canvas: Canvas, report: Report) -> None:
-    """The paper, word by word, wrapped; matched words drawn over their source's colour."""
-    y = A4[1] - MARGIN
-    right = A4[0] - MARGIN
+    """The paper, wrapped into lines; each run of words with one source on a line is drawn as one
+    string (as Turnitin's export does), over its source's colour when matched."""
+    cursor = {"x": float(MARGIN), "y": A4[1] - MARGIN}
     for paragraph in report.paper:
-        x = MARGIN
+        cursor["x"] = float(MARGIN)
         for text, source in paragraph:
             if source is not None:
-                x += label(canvas, x, y, source)
+                cursor["x"] += label(canvas, cursor["x"], cursor["y"], source)
+            pending: list[str] = []
             for word in text.split():
-                width = stringWidth(word + " ", FONT, SIZE)
-                if x + width > right:
-                    x, y = MARGIN, y - LEADING
-                    if y < MARGIN:
-                        canvas.showPage()
-                        y = A4[1] - MARGIN
-                if source is not None:
-                    canvas.setFillColor(PALETTE[(source - 1) % len(PALETTE)])
-                    canvas.rect(x - 1, y - 3, width, SIZE + 3, fill=1, stroke=0)
-                canvas.setFillColor(black)
-                canvas.setFont(FONT, SIZE)
-                canvas.drawString(x, y, word)
-                x += width
-        y -= 2 * LEADING
-        if y < MARGIN:
-            canvas.showPage()
-            y = A4[1] - MARGIN
+                width = stringWidth(" ".join([*pending, word]) + " ", FONT, SIZE)
+                if pending and cursor["x"] + width > A4[0] - MARGIN:
+                    draw_run(canvas, cursor, pending, source)
+                    next_line(canvas, cursor)
+                    pending = []
+                pending.append(word)
+            draw_run(canvas, cursor, pending, source)
+        next_line(canvas, cursor, blank=True)
     canvas.showPage()
+
+
+def draw_run(canvas: Canvas, cursor: dict, words: list[str], source: int | None) -> None:
+    if not words:
+        return
+    text = " ".join(words) + " "
+    width = stringWidth(text, FONT, SIZE)
+    if source is not None:
+        canvas.setFillColor(PALETTE[(source - 1) % len(PALETTE)])
+        canvas.rect(cursor["x"] - 1, cursor["y"] - 3, width, SIZE + 3, fill=1, stroke=0)
+    canvas.setFillColor(black)
+    canvas.setFont(FONT, SIZE)
+    canvas.drawString(cursor["x"], cursor["y"], text)
+    cursor["x"] += width
+
+
+def next_line(canvas: Canvas, cursor: dict, blank: bool = False) -> None:
+    cursor["x"] = float(MARGIN)
+    cursor["y"] -= LEADING * (2 if blank else 1)
+    if cursor["y"] < MARGIN:
+        canvas.showPage()
+        cursor["y"] = A4[1] - MARGIN
 
 
 def paper_from_sections(sections: list[str], flagged: dict[str, int]) -> list[list[tuple[str, int | None]]]:

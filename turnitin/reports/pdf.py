@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from statistics import median
 
 from pdfminer.converter import PDFPageAggregator
-from pdfminer.layout import LAParams, LTChar, LTComponent, LTContainer, LTCurve
+from pdfminer.layout import LTChar, LTComponent, LTContainer, LTCurve
 from pdfminer.pdfdocument import PDFDocument
 from pdfminer.pdfinterp import PDFPageInterpreter, PDFResourceManager
 from pdfminer.pdfpage import PDFPage
@@ -99,7 +99,8 @@ def page_glyphs(data: bytes):
     parser = PDFParser(io.BytesIO(data))
     document = PDFDocument(parser)
     manager = PDFResourceManager()
-    device = PDFPageAggregator(manager, laparams=LAParams())
+    # No layout analysis: lines are rebuilt from glyph positions below, which is cheaper.
+    device = PDFPageAggregator(manager, laparams=None)
     interpreter = PDFPageInterpreter(manager, device)
     for page in PDFPage.create_pages(document):
         interpreter.process_page(page)
