@@ -12,10 +12,16 @@ from django.utils.module_loading import import_string
 from agents.contracts import NodeHandler
 
 NODES: dict[str, str] = {
+    "interpreter": "agents.interpreter.interpret",
     "planner": "agents.planner.plan",
-    "writer": "agents.writer.write_section",
+    "executor": "agents.executor.act",
     "critic": "agents.critic.reflect",
     "finalizer": "agents.finalizer.finalize",
+    # research
+    "researcher": "agents.researcher.research",
+    "research_gate": "agents.research_gate.check_sources",
+    "bibliography": "agents.research_gate.deliver_bibliography",
+    # Turnitin loop
     "turnitin_handoff": "agents.turnitin_handoff.hand_off",
     "revision_planner": "agents.reviser.plan_revisions",
     "reviser": "agents.reviser.revise_section",

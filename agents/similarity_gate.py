@@ -37,7 +37,8 @@ class SimilarityGate:
 def similarity_gate(spec: dict[str, Any], policy: dict[str, Any]) -> SimilarityGate:
     """The gate for a run: the policy's rule, with the student's target when they gave a valid one."""
     gates = policy.get("gates", {})
-    mode = gates.get("turnitin", "off")
+    # The policy's top-level `turnitin: true` (every run of the journey) reads as gates.turnitin: always.
+    mode = "always" if policy.get("turnitin") is True else gates.get("turnitin", "off")
     enabled = mode == "always" or (mode == "on_request" and bool(spec.get("turnitin")))
     target = float(gates.get("similarity_target", 15.0))
     requested = spec.get("similarity_target")

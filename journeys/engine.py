@@ -17,6 +17,7 @@ import uuid
 from dataclasses import dataclass, field
 
 from django.conf import settings
+from django.db import connection, transaction
 from django.db.models import F, Q
 from django.db.models.functions import Coalesce
 from django.utils import timezone
@@ -25,6 +26,7 @@ from agents.contracts import BudgetView, EventNote, NodeContext, Outcome
 from agents.llm import LLMGateway, UsageMeter
 from agents.registry import node_handler
 from journeys.context import build_services
+from journeys.leases import keeper
 from journeys.models import STEPPABLE_STATUSES, Run, RunStatus
 from journeys.persistence import ArtifactLoader, persist_step
 
@@ -51,8 +53,19 @@ def new_lease_owner() -> str:
 
 
 def claim(run_id: int, seq: int, owner: str) -> bool:
-    """Take the step if it is due and nobody holds a live lease on it."""
+    """Take the step if it is due and nobody holds a live lease on it.
+
+    The claim's commit need not wait for the disk: if the database loses it in a crash, the
+    lease simply was never taken and the step is claimed again (attempt counts one fewer). The
+    step's own commit (persistence.persist_step) stays synchronous.
+    """
     now = timezone.now()
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute("SET LOCAL synchronous_commit = off")
+        return _claim_update(run_id, seq, owner, now)
+
+
+def _claim_update(run_id: int, seq: int, owner: str, now) -> bool:
     claimed = (
         Run.objects.filter(pk=run_id, seq=seq, status__in=STEPPABLE_STATUSES)
         .filter(Q(lease_owner="") | Q(lease_expires_at__lt=now) | Q(lease_expires_at__isnull=True))
@@ -73,9 +86,14 @@ def advance(run_id: int, seq: int) -> str:
     owner = new_lease_owner()
     if not claim(run_id, seq, owner):
         return "skipped"
-    run = Run.objects.get(pk=run_id)
-    execution = execute(run)
-    return "done" if persist_step(run_id, seq, owner, execution) else "lost"
+    leases = keeper()
+    leases.hold(owner)
+    try:
+        run = Run.objects.get(pk=run_id)
+        execution = execute(run)
+        return "done" if persist_step(run_id, seq, owner, execution) else "lost"
+    finally:
+        leases.drop(owner)
 
 
 def ending_for(run: Run) -> str:

@@ -11,12 +11,11 @@ from typing import TYPE_CHECKING
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models import Max
 from django.utils import timezone
 from django.utils.module_loading import import_string
 
 from agents.contracts import ArtifactOut, EventNote, Record
-from journeys import dispatch
+from journeys import children, dispatch, services
 from journeys.models import Artifact, Event, Run, RunStatus, Step
 from journeys.state import merge_patch
 
@@ -29,6 +28,8 @@ logger = logging.getLogger(__name__)
 # `write(run: Run, seq: int, data: dict) -> None`, called inside the step's transaction.
 RECORD_WRITERS: dict[str, str] = {
     "source": "journeys.evidence.write_source",
+    "task_spec": "journeys.specs.write_task_spec",
+    "child_runs": "journeys.children.write_children",
     "turnitin_handoff": "turnitin.handoff.write_handoff",
     "turnitin_verdict": "turnitin.handoff.write_verdict",
 }
@@ -77,8 +78,10 @@ def export_file(run_id: int, filename: str, content: str | bytes) -> str:
 def store_artifacts(run: Run, seq: int | None, artifacts: list[ArtifactOut]) -> dict[str, int]:
     """Store each as the next version of its name; return the new references (name -> version)."""
     references: dict[str, int] = {}
+    current = run.state.get("artifacts", {})
     for item in artifacts:
-        latest = run.artifacts.filter(name=item.name).aggregate(latest=Max("version"))["latest"] or 0
+        # The state references the newest version of every artifact a step stored (claim check).
+        latest = current.get(item.name) or 0
         payload = item.binary if item.binary is not None else item.content.encode("utf-8")
         path = export_file(run.pk, item.export_as, payload) if item.export_as else ""
         Artifact.objects.create(
@@ -122,6 +125,10 @@ def next_status(run: Run, execution: Execution) -> str:
         return RunStatus.PAUSED
     if outcome_status == "waiting_human":
         return RunStatus.WAITING_HUMAN
+    if outcome_status == "waiting_children" and children.open_children(run):
+        # Checked with the run row locked: a child that ended meanwhile either committed before
+        # (then it is not open and the run continues) or waits for this lock and wakes the run.
+        return RunStatus.WAITING_CHILDREN
     return RunStatus.RUNNING
 
 
@@ -180,9 +187,14 @@ def update_run(run: Run, execution: Execution, delta: dict) -> None:
     if run.is_terminal:
         run.finished_at = now
         run.status_reason = outcome.reason or execution.ending or run.status_reason
-    elif run.status == RunStatus.WAITING_HUMAN:
+    elif run.status in {RunStatus.WAITING_HUMAN, RunStatus.WAITING_CHILDREN}:
         run.status_reason = outcome.reason
     run.save()
+    if run.is_terminal and run.parent_id:
+        services.wake_parent(run)
     if continuing:
-        run_id, seq, lane = run.pk, run.seq, run.lane
-        transaction.on_commit(lambda: dispatch.send_step(run_id, seq, lane))
+        ticket = dispatch.ticket_for(run)
+        transaction.on_commit(lambda: dispatch.send_step(ticket))
+    else:
+        user_id, run_id, weight = run.user_id, run.pk, run.weight
+        transaction.on_commit(lambda: dispatch.release_slot(user_id, run_id, weight))

@@ -14,12 +14,11 @@ from django.contrib.auth import get_user_model
 from django.db import transaction
 from django.utils import timezone
 
-from journeys import dispatch
+from agents.taskspec import MAX_WORDS, MIN_WORDS, SpecError, spec_data, validate_spec
+from journeys import dispatch, uploads
 from journeys.models import PAUSABLE_STATUSES, TERMINAL_STATUSES, Event, Run, RunStatus, Step
-from journeys.policies import PolicyError, load_policy
+from journeys.policies import Policy, PolicyError, load_policy
 from journeys.state import merge_patch
-
-MIN_WORDS, MAX_WORDS = 50, 50_000
 
 
 class InvalidRequest(ValueError):
@@ -60,6 +59,24 @@ def validate_words(words: Any, default: int) -> int:
     return value
 
 
+def build_spec(policy: Policy, words: int | None, fields: dict[str, Any]) -> dict[str, Any]:
+    """The run's TaskSpec from the policy's defaults and the fields the student gave explicitly.
+
+    `explicit` lists those fields so the GoalInterpreter never overrides them with a guess."""
+    given = {key: value for key, value in fields.items() if value is not None and value != "" and value != []}
+    if words is not None:
+        given["words"] = validate_words(words, policy.gates.default_words)
+    elif "words" in given:
+        given["words"] = validate_words(given["words"], policy.gates.default_words)
+    explicit = sorted(key for key in given if key not in {"uploads", "interpreted", "topic", "explicit", "part"})
+    defaults = {"deliverable": policy.deliverable, "words": policy.gates.default_words, **policy.spec_defaults}
+    try:
+        spec = validate_spec({**defaults, **given, "explicit": explicit})
+    except SpecError as error:
+        raise InvalidRequest(str(error)) from None
+    return spec_data(spec)
+
+
 def resolve_budgets(defaults: dict[str, float], request: BudgetRequest) -> dict[str, Any]:
     limits = {}
     for name in ("tokens", "seconds", "usd"):
@@ -86,6 +103,13 @@ def service_event(run: Run, kind: str, message: str, **data: Any) -> Event:
     return event
 
 
+def tier_weight(user) -> int:
+    """The weight of the user's tier: the heaviest HW_TIER_WEIGHTS group the user is in."""
+    weights = settings.HW_TIER_WEIGHTS
+    groups = set(user.groups.filter(name__in=list(weights)).values_list("name", flat=True))
+    return max([weights[name] for name in groups] + [weights.get("free", 1)])
+
+
 def get_user(username: str):
     user, _ = get_user_model().objects.get_or_create(username=username)
     return user
@@ -100,32 +124,44 @@ def start_run(
     spec: dict[str, Any] | None = None,
     budgets: BudgetRequest = BudgetRequest(),
     priority: int = 0,
+    files: list[uploads.UploadedFile] | tuple = (),
+    parent: Run | None = None,
 ) -> Run:
-    """Validate the request, create the run and enqueue its first step after commit."""
+    """Validate the request (goal, spec fields, uploads, budgets), create the run with its
+    uploads and enqueue its first step after commit. Any invalid input raises InvalidRequest
+    before anything is written."""
     try:
         policy = load_policy(journey)
     except PolicyError as error:
         raise InvalidRequest(str(error)) from error
     goal = validate_goal(goal)
-    run_spec = {"deliverable": policy.deliverable, **(spec or {})}
-    run_spec["words"] = validate_words(words if words is not None else run_spec.get("words"), policy.gates.default_words)
+    run_spec = build_spec(policy, words, dict(spec or {}))
+    try:
+        prepared = [uploads.prepare_upload(item.filename, item.data) for item in files]
+    except uploads.UploadRefused as error:
+        raise InvalidRequest(str(error)) from None
+    if policy.requires_upload and not prepared and not run_spec["uploads"]:
+        raise InvalidRequest(f"the {journey} journey needs an uploaded document (DOCX, PDF or TXT)")
     limits = resolve_budgets(policy.budgets.model_dump(), budgets)
     with transaction.atomic():
         run = Run.objects.create(
             user=user,
+            parent=parent,
             journey=journey,
             goal=goal,
             spec=run_spec,
             policy=policy.model_dump(mode="json"),
             route=policy.start_route,
             priority=priority,
-            lane=dispatch.lane_for_user(user.pk),
+            weight=tier_weight(user),
             lease_expires_at=timezone.now() + timezone.timedelta(seconds=settings.HW_DISPATCH_GRACE_SECONDS),
             **limits,
         )
-        service_event(run, "created", f"Run created: {journey} journey, {run_spec['words']} words", spec=run_spec)
-        run_id, lane = run.pk, run.lane
-        transaction.on_commit(lambda: dispatch.send_step(run_id, 0, lane))
+        for item in prepared:
+            uploads.store_upload(run, item)
+        service_event(run, "created", f"Run created: {journey} journey, {run_spec['words']} words", spec=run.spec)
+        ticket = dispatch.ticket_for(run)
+        transaction.on_commit(lambda: dispatch.send_step(ticket))
     return run
 
 
@@ -144,6 +180,7 @@ def pause_run(run_id: int, by: str = "operator") -> Run:
             raise InvalidRequest(f"run {run.pk} is {run.status}; only queued, running or waiting runs can be paused")
         run.status = RunStatus.PAUSED
         run.save(update_fields=["status", "updated_at"])
+        release_slot_on_commit(run)
         service_event(run, "paused", f"Paused by {by}; the step in progress (if any) will finish first", by=by)
     return run
 
@@ -170,8 +207,13 @@ def requeue(run: Run) -> None:
     run.lease_owner = ""
     run.lease_expires_at = timezone.now() + timezone.timedelta(seconds=settings.HW_DISPATCH_GRACE_SECONDS)
     run.save(update_fields=["status", "lease_owner", "lease_expires_at", "updated_at"])
-    run_id, seq, lane = run.pk, run.seq, run.lane
-    transaction.on_commit(lambda: dispatch.send_step(run_id, seq, lane))
+    ticket = dispatch.ticket_for(run)
+    transaction.on_commit(lambda: dispatch.send_step(ticket))
+
+
+def release_slot_on_commit(run: Run) -> None:
+    user_id, run_id, weight = run.user_id, run.pk, run.weight
+    transaction.on_commit(lambda: dispatch.release_slot(user_id, run_id, weight))
 
 
 def abort_run(run_id: int, by: str = "operator", reason: str = "") -> Run:
@@ -185,8 +227,26 @@ def abort_run(run_id: int, by: str = "operator", reason: str = "") -> Run:
         run.lease_owner = ""
         run.lease_expires_at = None
         run.save(update_fields=["status", "status_reason", "finished_at", "lease_owner", "lease_expires_at", "updated_at"])
+        release_slot_on_commit(run)
         service_event(run, "aborted", f"Aborted by {by}" + (f": {reason}" if reason else ""), by=by)
+        wake_parent(run)
     return run
+
+
+def wake_parent(child: Run) -> None:
+    """Called inside the transaction that made `child` terminal: re-queue its parent if the parent
+    waits for its children and none is still going. Locking the parent row serialises sibling
+    endings, so the last child to end always sees the others ended (journeys.children)."""
+    if child.parent_id is None:
+        return
+    parent = Run.objects.select_for_update().get(pk=child.parent_id)
+    if parent.status != RunStatus.WAITING_CHILDREN:
+        return
+    going = Run.objects.filter(parent=parent).exclude(pk=child.pk).exclude(status__in=TERMINAL_STATUSES).exists()
+    if going:
+        return
+    service_event(parent, "children", "Every part has ended; the assignment continues")
+    requeue(parent)
 
 
 def answer_run(run_id: int, answers: dict[str, Any], by: str = "student", *, state_delta: dict[str, Any] | None = None) -> Run:
@@ -218,22 +278,39 @@ def answer_run(run_id: int, answers: dict[str, Any], by: str = "student", *, sta
     return run
 
 
+def attach_upload(run_id: int, filename: str, data: bytes, by: str = "student") -> str:
+    """Add a document to a run that has not ended; returns its Source key. A refused file
+    (empty, unreadable, too large) raises InvalidRequest and changes nothing."""
+    try:
+        prepared = uploads.prepare_upload(filename, data)
+    except uploads.UploadRefused as error:
+        raise InvalidRequest(str(error)) from None
+    with transaction.atomic():
+        run = locked_run(run_id)
+        if run.is_terminal:
+            raise InvalidRequest(f"run {run.pk} has already ended ({run.status}); start a new run for this file")
+        key = uploads.store_upload(run, prepared)
+        service_event(run, "upload", f"{by} uploaded {prepared.filename} ({prepared.words} words) as {key}", key=key)
+    return key
+
+
 def reap_runs(limit: int = 500) -> int:
     """Re-send the due step of every run whose lease expired (a worker died, a message was lost)."""
     now = timezone.now()
     grace = timezone.timedelta(seconds=settings.HW_DISPATCH_GRACE_SECONDS)
     stale = Run.objects.filter(status__in=[RunStatus.QUEUED, RunStatus.RUNNING], lease_expires_at__lt=now)
     recovered = 0
-    for run_id, seq, lane, owner in stale.values_list("id", "seq", "lane", "lease_owner")[:limit]:
+    for run in stale.only("id", "seq", "user_id", "weight", "priority", "lease_owner")[:limit]:
         with transaction.atomic():
-            taken = Run.objects.filter(pk=run_id, seq=seq, lease_expires_at__lt=now).update(
+            taken = Run.objects.filter(pk=run.pk, seq=run.seq, lease_expires_at__lt=now).update(
                 lease_owner="", lease_expires_at=now + grace, updated_at=now
             )
             if not taken:
                 continue
-            run = Run(pk=run_id)
+            owner = run.lease_owner
             why = f"lease of {owner} expired" if owner else "step message not picked up in time"
-            service_event(run, "recovered", f"Step {seq} re-sent: {why}", seq=seq, previous_owner=owner)
-            transaction.on_commit(lambda run_id=run_id, seq=seq, lane=lane: dispatch.send_step(run_id, seq, lane))
+            service_event(run, "recovered", f"Step {run.seq} re-offered: {why}", seq=run.seq, previous_owner=owner)
+            ticket = dispatch.ticket_for(run)
+            transaction.on_commit(lambda ticket=ticket: dispatch.send_step(ticket))
             recovered += 1
     return recovered

@@ -17,6 +17,7 @@ class RunStatus(models.TextChoices):
     QUEUED = "queued"
     RUNNING = "running"
     WAITING_HUMAN = "waiting_human"
+    WAITING_CHILDREN = "waiting_children"
     PAUSED = "paused"
     SUCCEEDED = "succeeded"
     FAILED = "failed"
@@ -29,7 +30,7 @@ TERMINAL_STATUSES = frozenset(
 )
 # Statuses in which a step message may be claimed and executed.
 STEPPABLE_STATUSES = frozenset({RunStatus.QUEUED, RunStatus.RUNNING})
-PAUSABLE_STATUSES = frozenset({RunStatus.QUEUED, RunStatus.RUNNING, RunStatus.WAITING_HUMAN})
+PAUSABLE_STATUSES = frozenset({RunStatus.QUEUED, RunStatus.RUNNING, RunStatus.WAITING_HUMAN, RunStatus.WAITING_CHILDREN})
 
 
 class Run(models.Model):
@@ -61,8 +62,8 @@ class Run(models.Model):
 
     lease_owner = models.CharField(max_length=120, blank=True)
     lease_expires_at = models.DateTimeField(null=True, blank=True)
-    priority = models.SmallIntegerField(default=0)
-    lane = models.SmallIntegerField(default=0)
+    priority = models.SmallIntegerField(default=0, help_text="Order among the same user's waiting runs.")
+    weight = models.SmallIntegerField(default=1, help_text="Tier weight: multiplies the user's step slots.")
 
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
