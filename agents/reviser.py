@@ -139,7 +139,11 @@ def revise_section(context: NodeContext) -> Outcome:
         events.append(note)
     revised = replace_spans(checked, changes)
     sections = [dict(item) for item in context.state["plan"]["sections"]]
+    # The section's target moves by what the revision added or removed, so the per-section word
+    # gate does not send the whole section back for a rewrite: only flagged passages may change.
+    change = word_count(revised) - word_count(checked)
     sections[index]["written"] = word_count(revised)
+    sections[index]["words"] = max(1, int(sections[index]["words"]) + change)
     passages = [{**item, "done": item["done"] or item["section"] == index} for item in revision["passages"]]
     remaining = sum(1 for item in passages if not item["done"])
     return Outcome(
