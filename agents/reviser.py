@@ -202,19 +202,26 @@ def passage_inputs(context: NodeContext, checked: str, passage: dict[str, Any], 
     }
 
 
-def source_citation(context: NodeContext, key: str | None) -> dict[str, str] | None:
+def source_citation(context: NodeContext, key: str | None, ordinal: int | None = None) -> dict[str, str] | None:
+    """How to name and cite a retrieved source: author-date words and the draft's citation marker
+    `[@key:ordinal]` (the chunk the quoted or re-grounded claim rests on)."""
     evidence = context.services.get("evidence")
     if not key or evidence is None:
         return None
     record = next((item for item in evidence.sources() if item["key"] == key), None)
-    return citation(record["csl"], key) if record else None
+    if record is None:
+        return None
+    if ordinal is None:
+        ordinal = min((chunk["ordinal"] for chunk in evidence.chunks(key)), default=0)
+    return {**citation(record["csl"], key), "marker": f"[@{key}:{ordinal}]"}
 
 
 def evidence_input(context: NodeContext, chosen: dict[str, Any] | None) -> dict[str, Any] | None:
     if not chosen:
         return None
     chunk = next(item for item in context.services["evidence"].chunks(chosen["key"]) if item["id"] == chosen["chunk"])
-    return {**source_citation(context, chosen["key"]), "text": chunk["text"], "anchor": chunk["anchor"], "chunk": chunk["id"]}
+    cited = source_citation(context, chosen["key"], chunk["ordinal"])
+    return {**cited, "text": chunk["text"], "anchor": chunk["anchor"], "chunk": chunk["id"]}
 
 
 def restore_best(context: NodeContext, restore: dict[str, Any]) -> Outcome:

@@ -57,7 +57,7 @@ def revise_passage(inputs: dict[str, Any]) -> str:
     passage = " ".join(inputs["passage"].split())
     if strategy == "quote_and_cite":
         quoted = passage.rstrip(".").replace('"', "'")
-        return f'As {inputs["citation"]["who"]} put it, "{quoted}" ({inputs["citation"]["cite"]}).'
+        return f'As {inputs["citation"]["who"]} put it, "{quoted}" {inputs["citation"]["marker"]}.'
     phrases = content_phrases(passage) or content_phrases(inputs["heading"]) or ["the topic"]
     if strategy == "replace_source":
         return regrounded(passage, phrases, inputs["evidence"])
@@ -100,6 +100,6 @@ def regrounded(passage: str, phrases: list[str], evidence: dict[str, Any]) -> st
     a = phrases[0]
     b = phrases[1] if len(phrases) > 1 else picked[-1]
     return (
-        f"{evidence['who']} examine {topics}, evidence that bears directly on {a} ({evidence['cite']}). "
+        f"{evidence['who']} examine {topics}, evidence that bears directly on {a} {evidence['marker']}. "
         f"On that basis the essay treats {a} as bound up with {b} rather than as a separate matter."
     )
