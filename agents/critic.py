@@ -18,6 +18,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from agents import similarity_gate
 from agents.contracts import EventNote, NodeContext, Outcome
 from agents.executor import next_ready
 from agents.gates import GateReport, evaluate
@@ -54,9 +55,10 @@ def finish(context: NodeContext, report: GateReport, loop: dict) -> Outcome:
     written = sum(int(item.get("written") or 0) for item in sections)
     target = int(context.spec.get("words") or written)
     reasons = [f"all steps done; {written} words against a target of {target}"] + report.reasons
-    turnitin = context.state.get("turnitin") or {}
-    if context.policy.get("turnitin") and "turnitin_pause" in context.policy["routes"] and not turnitin.get("cleared"):
-        return verdict("turnitin_pause", reasons + ["a similarity report is due before delivery"], loop=loop)
+    # A complete draft may still have to pass a Turnitin check (policy gate / student's request).
+    turnitin = similarity_gate.decide(context, reasons, words=written)
+    if turnitin is not None:
+        return turnitin
     return verdict("finalize", reasons, loop=loop, warnings=report.warnings, words=written)
 
 

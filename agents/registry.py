@@ -21,6 +21,10 @@ NODES: dict[str, str] = {
     "researcher": "agents.researcher.research",
     "research_gate": "agents.research_gate.check_sources",
     "bibliography": "agents.research_gate.deliver_bibliography",
+    # Turnitin loop
+    "turnitin_handoff": "agents.turnitin_handoff.hand_off",
+    "revision_planner": "agents.reviser.plan_revisions",
+    "reviser": "agents.reviser.revise_section",
 }
 
 

@@ -64,6 +64,8 @@ class TaskSpec(Strict):
     interpreted: bool = Field(False, description="True once the GoalInterpreter has run.")
     explicit: list[str] = Field(default_factory=list, description="Fields the student set in the form (final).")
     part: int | None = Field(None, ge=0, description="For a child run: the index of its part in the parent.")
+    turnitin: bool = Field(False, description="A human Turnitin check before delivery (where the journey's policy allows).")
+    similarity_target: float | None = Field(None, ge=0, le=100, description="Highest acceptable similarity (%); None: policy.")
 
     @field_validator("style", mode="before")
     @classmethod

@@ -175,6 +175,9 @@ LOGGING = {
     "loggers": {
         "LiteLLM": {"level": "WARNING"},
         "httpx": {"level": "WARNING"},
+        # PDF libraries log every oddity of a damaged upload; the refusal message says enough.
+        "pypdf": {"level": "ERROR"},
+        "pdfminer": {"level": "ERROR"},
     },
 }
 
@@ -230,11 +233,18 @@ CELERY_TASK_DEFAULT_EXCHANGE = HW_QUEUE_PREFIX
 CELERY_TASK_DEFAULT_ROUTING_KEY = HW_CONTROL_QUEUE
 CELERY_BEAT_SCHEDULER = env_str("HW_BEAT_SCHEDULER", "django_celery_beat.schedulers:DatabaseScheduler")
 HW_REAPER_INTERVAL_SECONDS = env_float("HW_REAPER_INTERVAL_SECONDS", 15.0)
+# Releases lapsed checker claims, resumes runs whose report is in, expires forgotten cycles.
+HW_TURNITIN_SWEEP_INTERVAL_SECONDS = env_float("HW_TURNITIN_SWEEP_INTERVAL_SECONDS", HW_REAPER_INTERVAL_SECONDS)
 CELERY_BEAT_SCHEDULE = {
     "reap-expired-run-leases": {
         "task": "journeys.tasks.reap_runs_task",
         "schedule": HW_REAPER_INTERVAL_SECONDS,
         "options": {"queue": HW_CONTROL_QUEUE, "expires": HW_REAPER_INTERVAL_SECONDS * 2},
+    },
+    "sweep-turnitin-cycles": {
+        "task": "turnitin.tasks.sweep_turnitin_task",
+        "schedule": HW_TURNITIN_SWEEP_INTERVAL_SECONDS,
+        "options": {"queue": HW_CONTROL_QUEUE, "expires": HW_TURNITIN_SWEEP_INTERVAL_SECONDS * 2},
     },
 }
 
@@ -359,3 +369,35 @@ REST_FRAMEWORK = {
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
 }
+
+# --- Turnitin cycles (turnitin/) -----------------------------------------------------------------
+# Turnitin has no API we may call: a human checker runs the check. See docs/turnitin.md.
+# Shared secret of the external workbench's webhook (HMAC-SHA256); empty = webhook switched off.
+HW_TURNITIN_WEBHOOK_SECRET = env_str("HW_TURNITIN_WEBHOOK_SECRET", "")
+# A signed webhook request older or newer than this is refused (replay window).
+HW_TURNITIN_WEBHOOK_TOLERANCE_SECONDS = env_int("HW_TURNITIN_WEBHOOK_TOLERANCE_SECONDS", 300, minimum=1)
+# How long a checker may hold a claimed job before it goes back to the queue.
+HW_TURNITIN_CLAIM_SLA_SECONDS = env_int("HW_TURNITIN_CLAIM_SLA_SECONDS", 4 * 3600, minimum=1)
+HW_TURNITIN_MAX_ACTIVE_CLAIMS = env_int("HW_TURNITIN_MAX_ACTIVE_CLAIMS", 3, minimum=1)
+# A cycle nobody completes in this time expires; the run then ends with its best draft and a note.
+HW_TURNITIN_CYCLE_EXPIRY_SECONDS = env_int("HW_TURNITIN_CYCLE_EXPIRY_SECONDS", 72 * 3600, minimum=60)
+HW_TURNITIN_REPORT_MAX_BYTES = env_int("HW_TURNITIN_REPORT_MAX_BYTES", 15 * 1024 * 1024, minimum=1024)
+HW_TURNITIN_REPORT_MAX_PAGES = env_int("HW_TURNITIN_REPORT_MAX_PAGES", 60, minimum=1)
+# Fuzzy-match score (0-100) a highlighted passage needs to count as found in the draft.
+HW_TURNITIN_LOCATE_MIN_SCORE = env_float("HW_TURNITIN_LOCATE_MIN_SCORE", 85.0)
+# The webhook carries the report base64-encoded in JSON: allow for that in the request body.
+DATA_UPLOAD_MAX_MEMORY_SIZE = max(2_621_440, HW_TURNITIN_REPORT_MAX_BYTES * 3 + 65_536)
+FILE_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
+
+# --- Email (student and checker notifications) ----------------------------------------------------
+EMAIL_BACKEND = env_str("HW_EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
+EMAIL_HOST = env_str("HW_EMAIL_HOST", "localhost")
+EMAIL_PORT = env_int("HW_EMAIL_PORT", 25, minimum=1)
+EMAIL_HOST_USER = env_str("HW_EMAIL_HOST_USER", "")
+EMAIL_HOST_PASSWORD = env_str("HW_EMAIL_HOST_PASSWORD", "")
+EMAIL_USE_TLS = env_bool("HW_EMAIL_USE_TLS", False)
+EMAIL_TIMEOUT = env_int("HW_EMAIL_TIMEOUT_SECONDS", 10, minimum=1)
+DEFAULT_FROM_EMAIL = env_str("HW_DEFAULT_FROM_EMAIL", "HandyWriterz <no-reply@handywriterz.local>")
+HW_SITE_URL = env_str("HW_SITE_URL", "http://127.0.0.1:8000")
+LOGIN_URL = "/accounts/login/"
+LOGIN_REDIRECT_URL = "/turnitin/"

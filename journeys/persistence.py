@@ -31,6 +31,8 @@ RECORD_WRITERS: dict[str, str] = {
     "source": "journeys.evidence.write_source",
     "task_spec": "journeys.specs.write_task_spec",
     "child_runs": "journeys.children.write_children",
+    "turnitin_handoff": "turnitin.handoff.write_handoff",
+    "turnitin_verdict": "turnitin.handoff.write_verdict",
 }
 
 

@@ -251,15 +251,19 @@ def wake_parent(child: Run) -> None:
     requeue(parent)
 
 
-def answer_run(run_id: int, answers: dict[str, Any], by: str = "student") -> Run:
+def answer_run(run_id: int, answers: dict[str, Any], by: str = "student", *, state_delta: dict[str, Any] | None = None) -> Run:
     """Record a human's answer as a step of its own (so replaying deltas stays complete) and
-    continue the run on the route the waiting node named."""
+    continue the run on the route the waiting node named.
+
+    `state_delta` (a JSON merge patch) carries what the answer adds to the compact state beyond
+    the answers themselves, e.g. the parsed Turnitin report under state["turnitin"]."""
     with transaction.atomic():
         run = locked_run(run_id)
         human = run.state.get("human", {})
         if run.status != RunStatus.WAITING_HUMAN or not human.get("pending"):
             raise InvalidRequest(f"run {run.pk} is {run.status} and is not waiting for an answer")
-        delta = {"human": {"pending": None, "answers": answers, "answered_by": by}}
+        # A plain union, not a merge: "pending": None must stay in the delta to clear the flag.
+        delta = {**(state_delta or {}), "human": {"pending": None, "answers": answers, "answered_by": by}}
         now = timezone.now()
         route = human.get("resume_route") or run.route
         Step.objects.create(

@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from agents.llm.offline import checks, packs, planning, research, writing
+from agents.llm.offline import checks, packs, planning, research, revision, writing
 
 TASKS: dict[str, Callable[[dict[str, Any]], str]] = {
     "interpret_goal": planning.interpret_goal,
@@ -24,6 +24,8 @@ TASKS: dict[str, Callable[[dict[str, Any]], str]] = {
     "annotate_source": packs.annotate_source,
     "slide_outline": packs.slide_outline,
     "expand_queries": research.expand_queries,
+    "plan_revision": revision.plan_revision,
+    "revise_passage": revision.revise_passage,
 }
 
 
