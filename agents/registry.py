@@ -16,6 +16,12 @@ NODES: dict[str, str] = {
     "writer": "agents.writer.write_section",
     "critic": "agents.critic.reflect",
     "finalizer": "agents.finalizer.finalize",
+    "self_debugger": "agents.self_debugger.repair",
+    "tool_ingestor": "agents.tool_ingestor.ingest",
+    # Stand-ins of the Researcher, Critic and Writer for the tool_research journey (agents/tool_journey.py).
+    "tool_researcher": "agents.tool_journey.research",
+    "tool_reviewer": "agents.tool_journey.review",
+    "tool_reporter": "agents.tool_journey.report",
 }
 
 

@@ -247,5 +247,3 @@ HW_OPENAPI_MAX_BYTES = env_int("HW_OPENAPI_MAX_BYTES", 2_000_000, minimum=1000)
 HW_OPENAPI_MAX_REF_DEPTH = env_int("HW_OPENAPI_MAX_REF_DEPTH", 12, minimum=1)
 HW_OPENAPI_MAX_OPERATIONS = env_int("HW_OPENAPI_MAX_OPERATIONS", 64, minimum=1)
 HW_OPENAPI_FETCH_TIMEOUT = env_float("HW_OPENAPI_FETCH_TIMEOUT", 10.0)
-# How many patches the SelfDebugger tries for one failure before it rolls back.
-HW_TOOL_REPAIR_ATTEMPTS = env_int("HW_TOOL_REPAIR_ATTEMPTS", 2, minimum=1)

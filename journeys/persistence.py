@@ -29,6 +29,8 @@ logger = logging.getLogger(__name__)
 # `write(run: Run, seq: int, data: dict) -> None`, called inside the step's transaction.
 RECORD_WRITERS: dict[str, str] = {
     "source": "journeys.evidence.write_source",
+    "tool_version": "tools.services.write_tool_version",
+    "tool_repair": "tools.services.write_repair_attempt",
 }
 
 

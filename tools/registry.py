@@ -95,8 +95,10 @@ class ToolRegistry:
     """Tools visible to one caller: the built-ins and the given database definitions."""
 
     def __init__(self, definitions: Iterable[ToolDefinition] = (), *, limits: SandboxLimits = SandboxLimits(),
-                 builtins: dict[str, str] | None = None) -> None:
+                 builtins: dict[str, str] | None = None, options: dict[str, Any] | None = None) -> None:
         self.limits = limits
+        # Settings the caller passes down for nodes that use this view (e.g. "ingest_limits").
+        self.options = options or {}
         self.builtins = BUILTIN_TOOLS if builtins is None else builtins
         self.definitions = {definition.name: definition for definition in definitions}
 

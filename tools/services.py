@@ -54,7 +54,8 @@ def registry_for_run(run: Any) -> ToolRegistry:
         current = chosen.get(version.tool.name)
         if current is None or version.status == ToolStatus.ACTIVE or current.status != ToolStatus.ACTIVE:
             chosen[version.tool.name] = version
-    return ToolRegistry([definition_of(version) for version in chosen.values()], limits=sandbox_limits())
+    return ToolRegistry([definition_of(version) for version in chosen.values()], limits=sandbox_limits(),
+                        options={"ingest_limits": ingest_limits()})
 
 
 def next_number(tool: Tool) -> int:

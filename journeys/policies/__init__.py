@@ -36,6 +36,14 @@ class Gates(Strict):
     default_words: int = Field(1000, ge=50, description="Word target when the request names none.")
 
 
+class ToolPolicy(Strict):
+    """Which tools the run's nodes may call, and how hard the SelfDebugger tries to repair one."""
+
+    allowed: list[str] = Field(default_factory=lambda: ["*"], description="fnmatch patterns of tool names.")
+    repair_attempts: int = Field(2, ge=1, le=5, description="Patches tried for one failure before rolling back.")
+    max_repairs_per_tool: int = Field(2, ge=1, le=10, description="Repairs of one tool in one run before it is disabled.")
+
+
 class Policy(Strict):
     journey: str
     description: str
@@ -48,6 +56,7 @@ class Policy(Strict):
     budget_exhausted_route: str = Field("finalize", description="Run when a budget is used up.")
     budgets: Budgets
     gates: Gates = Gates()
+    tools: ToolPolicy = ToolPolicy()
 
     @model_validator(mode="after")
     def _routes_are_known(self) -> Policy:

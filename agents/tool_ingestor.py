@@ -1,0 +1,43 @@
+"""ToolIngestor: when the run's sources ran dry, turn an offered OpenAPI document into tools.
+
+The run's spec may offer API descriptions (`spec.tool_offers.openapi`: URLs). The node takes
+the next untried one, validates it (size, YAML aliases, nesting, local acyclic `$ref`s,
+openapi-spec-validator) and registers one *candidate* tool per operation (Record
+"tool_version"); candidates are visible to this run only until an operator activates them.
+Deterministic: bindings and argument schemas come from the document, no code is generated.
+MCP servers are registered by operators (tools.services.ingest_mcp_server), never from a run's
+input, because registering one means running its command.
+"""
+from __future__ import annotations
+
+from agents.contracts import EventNote, NodeContext, Outcome, Record
+from tools.ingest.openapi import IngestLimits, IngestRejected, build_tools, fetch_document, parse_document
+
+
+def ingest(context: NodeContext) -> Outcome:
+    tools_state = context.state.get("tools") or {}
+    tried = list(tools_state.get("offers_tried") or [])
+    offers = [url for url in (context.spec.get("tool_offers") or {}).get("openapi", []) if url not in tried]
+    if not offers:
+        return Outcome(route="reflect", delta={"tools": {"offers_exhausted": True}},
+                       events=[EventNote("ingest", "No API description left to ingest")])
+    url = offers[0]
+    limits: IngestLimits = context.services["tools"].options.get("ingest_limits", IngestLimits())
+    try:
+        tools = build_tools(parse_document(fetch_document(url, limits), limits), source_url=url, limits=limits)
+    except IngestRejected as error:
+        return Outcome(route="reflect", delta={"tools": {"offers_tried": [*tried, url]}},
+                       events=[EventNote("ingest", f"Rejected the API description at {url}: {error}", {"url": url})],
+                       observation={"rejected": str(error)})
+    why = f"the built-in sources found nothing for run {context.run_id}; ingested {url}"
+    records = [Record("tool_version", {**tool, "status": "candidate", "created_by": "agent:tool_ingestor", "why": why})
+               for tool in tools]
+    names = [tool["name"] for tool in tools]
+    return Outcome(
+        route="act",
+        delta={"tools": {"offers_tried": [*tried, url], "ingested": [*(tools_state.get("ingested") or []), *names]}},
+        records=records,
+        events=[EventNote("ingest", f"Ingested {len(names)} operation(s) from {url} as candidate tools: {', '.join(names)}",
+                          {"url": url, "tools": names})],
+        observation={"ingested": names},
+    )
