@@ -15,12 +15,16 @@ from django.conf import settings
 from django.db import transaction
 from django.db.models import Max, Q
 from django.utils import timezone
+from django.utils.module_loading import import_string
 
-from tools.ingest import mcp, openapi
+from tools.ingest import openapi
 from tools.models import RepairAttempt, Tool, ToolStatus, ToolVersion
 from tools.registry import ToolRegistry
 from tools.sandbox import SandboxLimits
 from tools.spec import InvalidSpec, ToolDefinition, ToolSpec
+
+# The MCP SDK takes seconds to import; only MCP ingestion and calls load it (registry-style path).
+MCP_LISTER = "tools.ingest.mcp.list_server_tools"
 
 
 class ToolServiceError(ValueError):
@@ -148,7 +152,7 @@ def ingest_mcp_server(command: list[str], *, family: str, by: str, why: str = ""
     if not command:
         raise ToolServiceError("give the MCP server's command")
     try:
-        tools = mcp.list_server_tools(command, family=family)
-    except (mcp.MCPUnavailable, InvalidSpec) as error:
+        tools = import_string(MCP_LISTER)(command, family=family)
+    except (RuntimeError, InvalidSpec) as error:
         raise ToolServiceError(str(error)) from None
     return store_candidates(tools, by=by, why=why or f"MCP server {' '.join(command)}")

@@ -15,11 +15,17 @@ from typing import Any
 
 from tools.patching import make_diff
 
-ACCESSOR = re.compile(r"""(\.get\(\s*|\[\s*)(["'])([A-Za-z_][\w-]*)\2""")
+ACCESSOR = re.compile(r"""\b([A-Za-z_]\w*)(\.get\(\s*|\[\s*)(["'])([A-Za-z_][\w-]*)\3""")
 
 
-def accessed_keys(code: str) -> list[str]:
-    return list(dict.fromkeys(match.group(3) for match in ACCESSOR.finditer(code)))
+def keys_by_reader(code: str) -> dict[str, list[str]]:
+    """Variable -> the keys the code reads from it (`item.get("title")` -> item: [title])."""
+    readers: dict[str, list[str]] = {}
+    for match in ACCESSOR.finditer(code):
+        keys = readers.setdefault(match.group(1), [])
+        if match.group(4) not in keys:
+            keys.append(match.group(4))
+    return readers
 
 
 def upstream_records(trace: list[dict[str, Any]]) -> list[dict[str, Any]]:
@@ -64,18 +70,31 @@ def refused_renames(previous: list[dict[str, Any]]) -> set[str]:
 
 def tool_patch(inputs: dict[str, Any]) -> str:
     code, failure = inputs["code"], inputs["failure"]
-    accessed = accessed_keys(code)
     records = upstream_records(failure.get("trace") or [])
     if not records:
         return json.dumps({"diff": "", "explanation": "no recorded upstream answer to compare the code with"})
     present = {key for record in records for key in record}
-    missing = [key for key in accessed if key not in present]
     refused = refused_renames(inputs.get("previous") or [])
-    renames = {key: rename_for(key, records, accessed, refused) for key in missing}
-    renames = {old: new for old, new in renames.items() if new}
+    renames: dict[tuple[str, str], str] = {}
+    missing = []
+    for reader, keys in keys_by_reader(code).items():
+        if not set(keys) & present:
+            continue  # this variable is not read from the upstream's answer (e.g. the arguments)
+        for key in keys:
+            if key not in present:
+                missing.append(key)
+                new = rename_for(key, records, keys, refused)
+                if new:
+                    renames[(reader, key)] = new
     if not missing or not renames:
         reason = "every key the code reads is still sent" if not missing else f"no confident replacement for {missing}"
         return json.dumps({"diff": "", "explanation": reason})
-    patched = ACCESSOR.sub(lambda m: m.group(1) + m.group(2) + renames.get(m.group(3), m.group(3)) + m.group(2), code)
+
+    def rewrite(match: re.Match) -> str:
+        new = renames.get((match.group(1), match.group(4)), match.group(4))
+        return f"{match.group(1)}{match.group(2)}{match.group(3)}{new}{match.group(3)}"
+
+    patched = ACCESSOR.sub(rewrite, code)
+    renames = {key: new for (_, key), new in renames.items()}
     explanation = "; ".join(f"the upstream renamed {old!r} to {new!r}" for old, new in renames.items())
     return json.dumps({"diff": make_diff(code, patched), "explanation": explanation})

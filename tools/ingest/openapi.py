@@ -77,9 +77,13 @@ def parse_document(raw: bytes | str, limits: IngestLimits) -> dict[str, Any]:
     text = data.decode("utf-8", errors="replace")
     try:
         document = json.loads(text)
+    except RecursionError:
+        raise IngestRejected(f"the document nests deeper than {MAX_NESTING} levels") from None
     except ValueError:
         try:
             document = yaml.load(text, Loader=_NoAliasLoader)  # noqa: S506 - SafeLoader subclass
+        except RecursionError:
+            raise IngestRejected(f"the document nests deeper than {MAX_NESTING} levels") from None
         except yaml.YAMLError as error:
             raise IngestRejected(f"the document is neither JSON nor YAML: {str(error)[:200]}") from None
     if not isinstance(document, dict):
