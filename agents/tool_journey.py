@@ -127,7 +127,8 @@ def verdict(route: str, reasons: list[str]) -> Outcome:
 
 def report(context: NodeContext) -> Outcome:
     """A short research brief that cites every source found, numbered, with its DOI or URL."""
-    sources = context.services["evidence"].sources()
+    # Newest first, then by title: the numbering is stable whatever order the rows come back in.
+    sources = sorted(context.services["evidence"].sources(), key=lambda item: (-(item["year"] or 0), item["csl"]["title"]))
     title = (context.state.get("plan") or {}).get("title") or context.goal
     lines = [f"# {title}", ""]
     if not sources:

@@ -69,7 +69,13 @@ def next_number(tool: Tool) -> int:
 def write_tool_version(run: Any, seq: int | None, data: dict[str, Any]) -> ToolVersion:
     """Store a new version. data: name, kind, spec, code?, binding?, tests?, provenance?,
     created_by, why, status (candidate|active), parent (number)?, diff?. Activating retires the
-    previous active version. A redelivered step finds its version and changes nothing."""
+    previous active version. A redelivered step finds its version and changes nothing.
+    Atomic on its own, and a savepoint inside the step's transaction."""
+    with transaction.atomic():
+        return _write_tool_version(run, seq, data)
+
+
+def _write_tool_version(run: Any, seq: int | None, data: dict[str, Any]) -> ToolVersion:
     spec = ToolSpec.from_dict(data["spec"])
     run_id = getattr(run, "pk", None)
     tool, _ = Tool.objects.select_for_update().get_or_create(
