@@ -20,7 +20,7 @@ from typing import Any
 
 from django.utils.module_loading import import_string
 
-from tools.sandbox import SandboxLimits, run_code
+from tools.sandbox import SandboxLimits, SandboxUnavailable, run_code
 from tools.spec import ToolDefinition, schema_problems
 
 # Built-in tools: name -> dotted path of a `BuiltinTool` (spec + function). Imported on first use.
@@ -179,7 +179,10 @@ def execute_builtin(definition: ToolDefinition, arguments: dict[str, Any], limit
 
 def execute_code(definition: ToolDefinition, arguments: dict[str, Any], limits: SandboxLimits) -> Execution:
     """Database code always runs in the sandbox, with only the spec's hosts reachable."""
-    report = run_code(definition.code, arguments, hosts=definition.spec.hosts, limits=limits)
+    try:
+        report = run_code(definition.code, arguments, hosts=definition.spec.hosts, limits=limits)
+    except SandboxUnavailable as error:
+        return Execution(ok=False, error=str(error), limit="sandbox_unavailable")
     if report.ok:
         return Execution(ok=True, result=report.result, trace=report.trace)
     limit = f" [{report.limit} limit]" if report.limit else ""

@@ -50,8 +50,9 @@ def definition_of(version: ToolVersion) -> ToolDefinition:
 
 def registry_for_run(run: Any) -> ToolRegistry:
     """Active versions plus this run's own candidates (the newest per tool wins over active)."""
+    run_id = getattr(run, "pk", None)  # None (operators' CLI): active versions only
     versions = (ToolVersion.objects.select_related("tool")
-                .filter(Q(status=ToolStatus.ACTIVE) | Q(status=ToolStatus.CANDIDATE, run_id=run.pk))
+                .filter(Q(status=ToolStatus.ACTIVE) | Q(status=ToolStatus.CANDIDATE, run_id=run_id, run_id__isnull=False))
                 .order_by("tool__name", "number"))
     chosen: dict[str, ToolVersion] = {}
     for version in versions:
