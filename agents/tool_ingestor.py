@@ -11,6 +11,7 @@ input, because registering one means running its command.
 from __future__ import annotations
 
 from agents.contracts import EventNote, NodeContext, Outcome, Record
+from tools.ingest.netguard import refusal
 from tools.ingest.openapi import IngestLimits, IngestRejected, build_tools, fetch_document, parse_document
 
 
@@ -22,9 +23,11 @@ def ingest(context: NodeContext) -> Outcome:
         return Outcome(route="reflect", delta={"tools": {"offers_exhausted": True}},
                        events=[EventNote("ingest", "No API description left to ingest")])
     url = offers[0]
-    limits: IngestLimits = context.services["tools"].options.get("ingest_limits", IngestLimits())
+    options = context.services["tools"].options
+    limits: IngestLimits = options.get("ingest_limits", IngestLimits())
+    allowed = options.get("offer_allowed_hosts", [])
     try:
-        tools = build_tools(parse_document(fetch_document(url, limits), limits), source_url=url, limits=limits)
+        tools = ingest_offer(url, limits, allowed)
     except IngestRejected as error:
         return Outcome(route="reflect", delta={"tools": {"offers_tried": [*tried, url]}},
                        events=[EventNote("ingest", f"Rejected the API description at {url}: {error}", {"url": url})],
@@ -41,3 +44,16 @@ def ingest(context: NodeContext) -> Outcome:
                           {"url": url, "tools": names})],
         observation={"ingested": names},
     )
+
+
+def ingest_offer(url: str, limits: IngestLimits, allowed_hosts: list[str]) -> list[dict]:
+    """Fetch, check and build; the offer and every server it names must be public (or allowed)."""
+    problem = refusal(url, allowed_hosts)
+    if problem:
+        raise IngestRejected(problem)
+    tools = build_tools(parse_document(fetch_document(url, limits), limits), source_url=url, limits=limits)
+    for tool in tools:
+        problem = refusal(tool["binding"]["base_url"], allowed_hosts)
+        if problem:
+            raise IngestRejected(f"the API's server: {problem}")
+    return tools

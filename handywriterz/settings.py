@@ -271,3 +271,6 @@ HW_OPENAPI_MAX_BYTES = env_int("HW_OPENAPI_MAX_BYTES", 2_000_000, minimum=1000)
 HW_OPENAPI_MAX_REF_DEPTH = env_int("HW_OPENAPI_MAX_REF_DEPTH", 12, minimum=1)
 HW_OPENAPI_MAX_OPERATIONS = env_int("HW_OPENAPI_MAX_OPERATIONS", 64, minimum=1)
 HW_OPENAPI_FETCH_TIMEOUT = env_float("HW_OPENAPI_FETCH_TIMEOUT", 10.0)
+# API descriptions offered in a run's spec must be on public addresses; these hosts ("host" or
+# "host:port") are allowed anyway (tests, an intranet API the operators trust).
+HW_TOOL_OFFER_ALLOWED_HOSTS = env_list("HW_TOOL_OFFER_ALLOWED_HOSTS", [])

@@ -60,7 +60,7 @@ def registry_for_run(run: Any) -> ToolRegistry:
         if current is None or version.status == ToolStatus.ACTIVE or current.status != ToolStatus.ACTIVE:
             chosen[version.tool.name] = version
     return ToolRegistry([definition_of(version) for version in chosen.values()], limits=sandbox_limits(),
-                        options={"ingest_limits": ingest_limits()})
+                        options={"ingest_limits": ingest_limits(), "offer_allowed_hosts": settings.HW_TOOL_OFFER_ALLOWED_HOSTS})
 
 
 def next_number(tool: Tool) -> int:

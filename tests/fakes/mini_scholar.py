@@ -4,7 +4,8 @@ Routes:
 - GET /alpha/works?q=&limit=  and  GET /beta/works?q=&limit=  -> {"results": [work, ...]}
   where each upstream's field names and emptiness are switched at run time (`rename`, `drop`,
   `empty`), to make schema drift and dry sources happen.
-- GET /openapi.json -> an OpenAPI 3 description of the "Mini Scholar API" below.
+- GET /openapi.json[?server=URL] -> an OpenAPI 3 description of the "Mini Scholar API" below
+  (served from this server, or naming another server URL).
 - GET /api/v1/papers/search?query=&limit= -> {"data": [paper, ...]};  GET /api/v1/papers/{id}.
 """
 from __future__ import annotations
@@ -96,7 +97,7 @@ class MiniScholar:
     def answer(self, path: str, query: dict[str, list[str]]) -> tuple[int, Any]:
         parts = path.strip("/").split("/")
         if path == "/openapi.json":
-            return 200, openapi_document(self.base)
+            return 200, openapi_document(query.get("server", [self.base])[0])
         if len(parts) == 2 and parts[0] in self.upstreams and parts[1] == "works":
             upstream = self.upstreams[parts[0]]
             upstream.requests += 1

@@ -1,9 +1,15 @@
 """Fixtures of the tools tests: the local scholarly upstream and sandboxed search tools on it."""
 from __future__ import annotations
 
+import os
+
 import pytest
 
 from tests.fakes.mini_scholar import MiniScholar
+
+# The workers (started later, from this environment) may ingest offers from the local fake API;
+# production allows public addresses only (tools.ingest.netguard).
+os.environ["HW_TOOL_OFFER_ALLOWED_HOSTS"] = "127.0.0.1"
 
 RESULT_SCHEMA = {
     "type": "object",

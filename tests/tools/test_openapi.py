@@ -6,8 +6,9 @@ import json
 
 import pytest
 
+from agents.tool_ingestor import ingest_offer
 from tools import services
-from tools.ingest.openapi import IngestRejected
+from tools.ingest.openapi import IngestLimits, IngestRejected
 from tools.models import ToolStatus, ToolVersion
 from tools.registry import ToolArgumentsInvalid, ToolRegistry
 
@@ -82,3 +83,18 @@ def test_a_document_too_big_to_fetch_is_refused_while_streaming(db, mini_scholar
         services.ingest_openapi(url=f"{mini_scholar.base}/openapi.json", by="operator:test")
     with pytest.raises(IngestRejected, match="only http"):
         services.ingest_openapi(url="file:///etc/passwd", by="operator:test")
+
+
+@pytest.mark.parametrize("url", ["http://127.0.0.1:6379/openapi.json", "http://10.0.0.1/openapi.json",
+                                 "http://169.254.169.254/latest/meta-data", "file:///etc/passwd"])
+def test_a_run_cannot_point_ingestion_at_internal_addresses(url):
+    with pytest.raises(IngestRejected, match="non-public address|not an http"):
+        ingest_offer(url, IngestLimits(), allowed_hosts=[])
+
+
+def test_an_allowed_offer_whose_server_is_internal_is_refused(mini_scholar):
+    # the document is on an allowed host, but names a server the run may not call
+    offer = f"{mini_scholar.base}/openapi.json?server=http://10.0.0.1:8080"
+    with pytest.raises(IngestRejected, match="the API's server: 10.0.0.1 resolves to 10.0.0.1"):
+        ingest_offer(offer, IngestLimits(), allowed_hosts=["127.0.0.1"])
+    assert ingest_offer(f"{mini_scholar.base}/openapi.json", IngestLimits(), allowed_hosts=["127.0.0.1"])

@@ -138,6 +138,10 @@ def read_result(fd: int, box: dict) -> None:
 
     try:
         (length,) = struct.unpack(">Q", exactly(8))
+        if length > box["max_bytes"]:
+            box["message"] = {"ok": False, "limit": "result_size", "error_type": "ResultTooLarge",
+                              "message": f"the tool announced a {length}-byte result", "trace": []}
+            return
         box["message"] = json.loads(exactly(length))
     except (EOFError, ValueError, struct.error):
         pass
@@ -180,7 +184,7 @@ def main() -> None:
             os._exit(3)
         runtime.execute(request, writer, http, scratch)
     os.close(writer)
-    box: dict = {}
+    box: dict = {"max_bytes": runtime.MAX_RESULT_BYTES + 4096}  # the root supervisor reads no more
     thread = threading.Thread(target=read_result, args=(reader, box), daemon=True)
     thread.start()
     _, status, usage = os.wait4(pid, 0)
