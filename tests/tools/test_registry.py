@@ -6,7 +6,7 @@ import json
 
 import pytest
 
-from agents.llm.offline_tools import tool_patch
+from agents.llm.offline.repair import tool_patch
 from tests.tools.conftest import search_code, search_tool_data
 from tools import services
 from tools.models import ToolStatus, ToolVersion
