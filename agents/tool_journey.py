@@ -4,102 +4,55 @@ tools end to end (registry calls, drift -> repair, rollback -> re-plan, dry sour
 They are deliberately plain so the tool machinery is what gets tested; the product's full
 Researcher/Critic/Writer use the same contracts: a failed registry call goes into
 `state.tools.failure` with the route to resume, `agents.self_debugger.repair_reasons` tells a
-Critic to take the `repair` route, and `research.dry` plus an untried offer means `expand`.
+Critic to take the `repair` route, and `agents.tool_ingestor.growth_route` says when dry sources mean `ingest`.
 """
 from __future__ import annotations
 
-import fnmatch
-import re
 from typing import Any
 
 from agents.contracts import ArtifactOut, EventNote, NodeContext, Outcome, Record
 from agents.self_debugger import repair_reasons
+from agents.tool_ingestor import growth_route
+from agents.tool_search import csl_of, label, search_arguments, search_tools, work_key, works_in
 from tools.registry import ToolArgumentsInvalid, ToolError, ToolRegistry
-
-QUERY_NAMES = ("query", "q", "search", "term", "keywords")
-LIMIT_NAMES = ("limit", "per_page", "rows", "size", "max_results")
-TITLE_NAMES = ("title", "display_name", "name")
-
-
-def search_tools(registry: ToolRegistry, allowed: list[str], disabled: set[str]) -> list[dict[str, Any]]:
-    """Tools that look like searches (a query argument), allowed by policy; active before candidates."""
-    found = []
-    for summary in registry.describe():
-        properties = summary["arguments"].get("properties", {})
-        if summary["name"] in disabled or not any(fnmatch.fnmatch(summary["name"], pattern) for pattern in allowed):
-            continue
-        if any(name in properties for name in QUERY_NAMES):
-            found.append(summary)
-    return sorted(found, key=lambda item: (item["status"] != "active", item["name"]))
-
-
-def search_arguments(summary: dict[str, Any], query: str) -> dict[str, Any]:
-    properties = summary["arguments"].get("properties", {})
-    arguments: dict[str, Any] = {next(name for name in QUERY_NAMES if name in properties): query}
-    for name in LIMIT_NAMES:
-        if name in properties and properties[name].get("type") == "integer":
-            arguments[name] = 5
-    return arguments
-
-
-def works_in(result: Any) -> list[dict[str, Any]]:
-    """The first list of records (dicts with a title-like key) in a tool's result."""
-    stack = [result]
-    while stack:
-        item = stack.pop(0)
-        if isinstance(item, list) and item and all(isinstance(entry, dict) for entry in item):
-            if any(key in item[0] for key in TITLE_NAMES):
-                return item
-        if isinstance(item, dict):
-            stack.extend(item.values())
-    return []
 
 
 def source_record(work: dict[str, Any], tool: str, query: str) -> Record:
-    title = next(str(work[key]) for key in TITLE_NAMES if work.get(key))
-    csl: dict[str, Any] = {"type": "article-journal", "title": title}
-    if work.get("doi"):
-        csl["DOI"] = str(work["doi"])
-    if work.get("url"):
-        csl["URL"] = str(work["url"])
-    if isinstance(work.get("year"), int):
-        csl["issued"] = {"date-parts": [[work["year"]]]}
-    authors = work.get("authors") or []
-    csl["author"] = [{"literal": str(name)} for name in authors if isinstance(name, str)]
-    key = csl.get("DOI") or re.sub(r"[^a-z0-9]+", "-", title.lower())[:80]
-    text = str(work.get("abstract") or title)
-    return Record("source", {"key": key, "csl": csl, "provider": tool, "query": query, "origin": "tool",
+    csl = csl_of(work)
+    text = csl.get("abstract") or csl["title"]
+    return Record("source", {"key": work_key(csl), "csl": csl, "provider": tool, "query": query, "origin": "tool",
                              "relevance": 0.5, "credibility": 0.5, "chunks": [{"text": text, "anchor": "abstract"}]})
 
 
 def research(context: NodeContext) -> Outcome:
+    """Ask each usable search tool in turn until one finds works; a failing tool stops the pass."""
     registry: ToolRegistry = context.services["tools"]
     tools_state = context.state.get("tools") or {}
     query = (context.state.get("plan") or {}).get("title") or context.goal
-    tried = list((context.state.get("research") or {}).get("tried") or [])
+    tried = list((context.state.get("research") or {}).get("tools_tried") or [])
     allowed = context.policy.get("tools", {}).get("allowed", ["*"])
-    for summary in search_tools(registry, allowed, set(tools_state.get("disabled") or [])):
-        label = f"{summary['name']}@{summary['version']}"
-        if label in tried:
+    for summary in search_tools(registry, allowed, tools_state.get("disabled") or []):
+        if label(summary) in tried:
             continue
         try:
             answer = registry.call(summary["name"], search_arguments(summary, query))
         except ToolArgumentsInvalid:
-            tried.append(label)
+            tried.append(label(summary))
             continue
         except ToolError as error:
             failure = {**error.observation, "resume_route": context.route}
+            event = EventNote("tool", f"{label(summary)}: {error}", {"tool": summary["name"], "kind": failure["kind"]})
             return Outcome(route="reflect", delta={"tools": {"failure": failure}}, observation={"tool_failure": failure},
-                           events=[EventNote("tool", f"{label}: {error}", {"tool": summary["name"], "kind": failure["kind"]})])
-        works = [work for work in works_in(answer.result) if any(work.get(key) for key in TITLE_NAMES)]
-        tried.append(label)
+                           events=[event])
+        works = works_in(answer.result)
+        tried.append(label(summary))
         if works:
             records = [source_record(work, summary["name"], query) for work in works]
             return Outcome(route="reflect", records=records,
-                           delta={"research": {"found": len(records), "dry": False, "tried": tried, "tool": label}},
-                           events=[EventNote("evidence", f"{label} found {len(records)} work(s) for {query!r}",
+                           delta={"research": {"found": len(records), "dry": False, "tools_tried": tried, "tool": label(summary)}},
+                           events=[EventNote("evidence", f"{label(summary)} found {len(records)} work(s) for {query!r}",
                                              {"tool": summary["name"], "keys": [record.data["key"] for record in records]})])
-    return Outcome(route="reflect", delta={"research": {"dry": True, "tried": tried}},
+    return Outcome(route="reflect", delta={"research": {"dry": True, "tools_tried": tried}},
                    events=[EventNote("evidence", f"Sources ran dry for {query!r}: tried {', '.join(tried) or 'no tool'}")])
 
 
@@ -112,10 +65,9 @@ def review(context: NodeContext) -> Outcome:
     if found:
         return verdict("finalize", [f"{found} source(s) found"])
     if (state.get("research") or {}).get("dry"):
-        tried = (state.get("tools") or {}).get("offers_tried") or []
-        offers = [url for url in (context.spec.get("tool_offers") or {}).get("openapi", []) if url not in tried]
-        if offers:
-            return verdict("expand", [f"sources ran dry; {len(offers)} API description(s) offered to ingest"])
+        growth = growth_route(context, "act")
+        if growth:
+            return verdict(growth[0], [growth[1]])
         return verdict("finalize", ["sources ran dry and nothing is left to ingest"])
     return verdict("act", ["research has not run yet"])
 

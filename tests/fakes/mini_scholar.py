@@ -24,7 +24,8 @@ WORKS = [
 ]
 PAPERS = [
     {"paperId": "P-17", "title": "Cooling centres and heat vulnerability in older adults", "year": 2022,
-     "doi": "10.5555/mini.2022.17", "authors": ["Maria Santos", "Ken Ito"]},
+     "doi": "10.5555/mini.2022.17", "authors": ["Maria Santos", "Ken Ito"],
+     "abstract": "Cooling centres reduce heat illness among older adults living in urban heat islands."},
 ]
 
 
@@ -74,7 +75,8 @@ def openapi_document(base: str) -> dict[str, Any]:
             "type": "object", "required": ["paperId", "title"],
             "properties": {"paperId": {"type": "string"}, "title": {"type": "string"}, "year": {"type": "integer"},
                            "doi": {"type": "string", "nullable": True},
-                           "authors": {"type": "array", "items": {"type": "string"}}}}}},
+                           "authors": {"type": "array", "items": {"type": "string"}},
+                           "abstract": {"type": "string"}}}}},
     }
 
 

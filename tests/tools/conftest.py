@@ -72,3 +72,12 @@ def search_tool_data(server: MiniScholar, upstream: str) -> dict:
 def mini_scholar():
     with MiniScholar() as server:
         yield server
+
+
+@pytest.fixture
+def quiet_providers(scholarly_server):
+    """The built-in scholarly providers (the shared fake server) all answer with nothing."""
+    scholarly_server.reset()
+    scholarly_server.behave("*", empty=True)
+    yield scholarly_server
+    scholarly_server.reset()

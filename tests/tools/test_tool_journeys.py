@@ -103,7 +103,7 @@ def test_dry_sources_lead_to_ingesting_an_offered_openapi_whose_tool_is_used_and
 
     # then it ingested the API as candidates of its own, used the new search tool and cited its find
     assert run.status == RunStatus.SUCCEEDED, run.status_reason
-    assert nodes_of(run) == ["planner", "tool_researcher", "tool_reviewer", "tool_ingestor",
+    assert nodes_of(run) == ["planner", "tool_researcher", "tool_reviewer", "tool_ingestor", "tool_reviewer",
                              "tool_researcher", "tool_reviewer", "tool_reporter"]
     candidates = ToolVersion.objects.filter(run_id=run.pk, status=ToolStatus.CANDIDATE)
     assert sorted(candidates.values_list("tool__name", flat=True)) == ["mini_scholar_api.get_paper",
