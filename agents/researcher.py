@@ -9,6 +9,9 @@ has enough sources. Each pass:
    and what the run already has, scores relevance and credibility, applies recency and region;
 4. fetches open-access full text of the best works, chunks abstract and text, and returns a
    Record(kind="source") per chosen work plus an "evidence" event for each.
+Registry search tools (agents.research.registry_tools) are asked alongside the providers; a tool
+that fails or drifts is reported in state.tools.failure for the Critic's `repair` route. When the
+ladder is exhausted but new tools appeared (ingested, repaired), one more pass asks only them.
 The state keeps only a compact summary (state["research"]): queries, providers, rung, counts.
 """
 
@@ -25,10 +28,13 @@ from agents.research.gather import run_searches
 from agents.research.goal import ResearchGoal, counted_sources, research_goal
 from agents.research.readings import MATERIAL_PHASES, admit_readings, reading_references
 from agents.research.records import citation_key, fetch_texts, source_record
+from agents.research.registry_tools import ToolSearch, fresh_tools, search_with_tools, usable_tools
 from agents.research.selection import Criteria, assess, choose, quota_for
 from tools.scholarly import FullText, SearchFilters
 
 RESULTS_PER_QUERY = 15
+# The rung a tools-only pass searches on: the broadest terms (any year, any region).
+TOOLS_ONLY_RUNG = next(index for index, rung in enumerate(ladder.RUNGS) if rung.name == "relax_region")
 MAX_REMEMBERED_QUERIES = 40
 
 
@@ -44,6 +50,8 @@ class Pass:
     queries: list[str] = field(default_factory=list)
     providers: list[str] = field(default_factory=list)
     counts: dict[str, Any] = field(default_factory=dict)
+    tools_only: bool = False
+    tool_search: ToolSearch = field(default_factory=ToolSearch)
 
 
 def research(context: NodeContext) -> Outcome:
@@ -58,22 +66,30 @@ def research(context: NodeContext) -> Outcome:
     events = [
         EventNote("widen", f"Skipped the '{name}' rung: {reason}", {"rung": name, "reason": reason}) for name, reason in skips
     ]
+    tools_only = False
     if index is None:
-        return exhausted(have, goal, events)
+        fresh = fresh_tools(context)
+        if not fresh:
+            return exhausted(have, goal, events)
+        index, tools_only = TOOLS_ONLY_RUNG, True
+        events.append(EventNote("widen", f"Every rung was tried; asking the new tools {', '.join(item['name'] for item in fresh)}"))
     rung = ladder.RUNGS[index]
-    if index > 0:
+    if index > 0 and not tools_only:
         events.append(widening_event(rung, index, have, goal, memory))
-    step = Pass(rung, index)
+    step = Pass(rung, index, tools_only=tools_only)
     if rung.readings:
         readings_pass(context, step, existing, goal)
     else:
         search_pass(context, step, existing, goal, memory, enabled)
     further, _ = next_usable_rung(index + 1, goal, enabled, readings)
-    summary = memory_after(memory, step, goal, have, further is None)
+    summary = memory_after(memory, step, goal, have, further is None or tools_only)
+    delta: dict[str, Any] = {"research": summary}
+    if step.tool_search.failure:
+        delta["tools"] = {"failure": step.tool_search.failure}
     return Outcome(
         route="reflect",
-        delta={"research": summary},
-        events=events + step.events,
+        delta=delta,
+        events=events + step.tool_search.events + step.events,
         records=step.records,
         observation={"rung": rung.name, **step.counts},
     )
@@ -123,9 +139,13 @@ def search_pass(
 ) -> None:
     scholarly = context.services["scholarly"]
     step.queries = pass_queries(context, step, goal, memory)
-    step.providers = ladder.providers_for(step.rung, enabled)
+    step.providers = [] if step.tools_only else ladder.providers_for(step.rung, enabled)
     year_from = goal.year_from if step.rung.recency else None
     report = run_searches(scholarly, step.providers, step.queries, SearchFilters(year_from=year_from, limit=RESULTS_PER_QUERY))
+    step.tool_search = search_with_tools(context, step.queries, fresh_tools(context) if step.tools_only else usable_tools(context))
+    report.found += step.tool_search.found
+    for provider, _query, _work in step.tool_search.found:
+        report.hits[provider] = report.hits.get(provider, 0) + 1
     step.events += [
         EventNote(
             "provider",
@@ -237,6 +257,7 @@ def memory_after(memory: dict, step: Pass, goal: ResearchGoal, had: int, exhaust
         "providers": sorted(set(memory.get("providers") or []) | set(step.providers)),
         "sources": had + len({record.data["key"] for record in step.records} | set(step.admitted)),
         "readings": list(dict.fromkeys(list(memory.get("readings") or []) + step.admitted)),
+        "tools_tried": sorted(set(memory.get("tools_tried") or []) | set(step.tool_search.tried)),
         "counts": step.counts,
         "widening": widening[-10:],
         "exhausted": exhausted,

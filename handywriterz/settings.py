@@ -401,3 +401,27 @@ DEFAULT_FROM_EMAIL = env_str("HW_DEFAULT_FROM_EMAIL", "HandyWriterz <no-reply@ha
 HW_SITE_URL = env_str("HW_SITE_URL", "http://127.0.0.1:8000")
 LOGIN_URL = "/accounts/login/"
 LOGIN_REDIRECT_URL = "/turnitin/"
+# --- Tools: sandbox, ingestion, repair (docs/tools.md) ----------------------------------------
+# Where generated or patched tool code runs. "auto" uses namespaces when running as root with
+# util-linux `unshare`, else resource limits only (weaker; the sandbox report says which).
+HW_SANDBOX_ISOLATION = env_str("HW_SANDBOX_ISOLATION", "auto")
+if HW_SANDBOX_ISOLATION not in {"auto", "namespaces", "rlimits"}:
+    raise ImproperlyConfigured(f"HW_SANDBOX_ISOLATION must be auto, namespaces or rlimits, got {HW_SANDBOX_ISOLATION!r}")
+HW_SANDBOX_LIMITS = {
+    "cpu_seconds": env_int("HW_SANDBOX_CPU_SECONDS", 5, minimum=1),
+    "wall_seconds": env_float("HW_SANDBOX_WALL_SECONDS", 20.0),
+    "memory_mb": env_int("HW_SANDBOX_MEMORY_MB", 512, minimum=128),
+    "file_mb": env_int("HW_SANDBOX_FILE_MB", 16, minimum=1),
+    "scratch_mb": env_int("HW_SANDBOX_SCRATCH_MB", 64, minimum=4),
+    "processes": env_int("HW_SANDBOX_PROCESSES", 16, minimum=1),
+    "open_files": env_int("HW_SANDBOX_OPEN_FILES", 64, minimum=16),
+    "isolation": HW_SANDBOX_ISOLATION,
+}
+# OpenAPI ingestion limits: a document larger, deeper or with more operations is refused.
+HW_OPENAPI_MAX_BYTES = env_int("HW_OPENAPI_MAX_BYTES", 2_000_000, minimum=1000)
+HW_OPENAPI_MAX_REF_DEPTH = env_int("HW_OPENAPI_MAX_REF_DEPTH", 12, minimum=1)
+HW_OPENAPI_MAX_OPERATIONS = env_int("HW_OPENAPI_MAX_OPERATIONS", 64, minimum=1)
+HW_OPENAPI_FETCH_TIMEOUT = env_float("HW_OPENAPI_FETCH_TIMEOUT", 10.0)
+# API descriptions offered in a run's spec must be on public addresses; these hosts ("host" or
+# "host:port") are allowed anyway (tests, an intranet API the operators trust).
+HW_TOOL_OFFER_ALLOWED_HOSTS = env_list("HW_TOOL_OFFER_ALLOWED_HOSTS", [])

@@ -19,6 +19,7 @@ SERVICE_FACTORIES: dict[str, str] = {
     # research (agents.researcher)
     "scholarly": "journeys.research.scholarly_service",
     "readings": "journeys.research.readings_reader",
+    "tools": "tools.services.registry_for_run",
 }
 
 

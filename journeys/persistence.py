@@ -33,6 +33,8 @@ RECORD_WRITERS: dict[str, str] = {
     "child_runs": "journeys.children.write_children",
     "turnitin_handoff": "turnitin.handoff.write_handoff",
     "turnitin_verdict": "turnitin.handoff.write_verdict",
+    "tool_version": "tools.services.write_tool_version",
+    "tool_repair": "tools.services.write_repair_attempt",
 }
 
 

@@ -80,6 +80,14 @@ class LoopLimits(Strict):
     history: int = Field(12, ge=4, le=100, description="Recent (action, outcome) pairs kept in the state.")
 
 
+class ToolPolicy(Strict):
+    """Which tools the run's nodes may call, and how hard the SelfDebugger tries to repair one."""
+
+    allowed: list[str] = Field(default_factory=lambda: ["*"], description="fnmatch patterns of tool names.")
+    repair_attempts: int = Field(2, ge=1, le=5, description="Patches tried for one failure before rolling back.")
+    max_repairs_per_tool: int = Field(2, ge=1, le=10, description="Repairs of one tool in one run before it is disabled.")
+
+
 class Policy(Strict):
     journey: str
     description: str
@@ -100,6 +108,7 @@ class Policy(Strict):
     turnitin: bool = Field(False, description="Hand the draft to a human for a similarity report before finalizing.")
     requires_upload: bool = Field(False, description="A run of this journey needs an uploaded document.")
     spec_defaults: dict[str, Any] = Field(default_factory=dict, description="TaskSpec defaults (style, min_sources ...).")
+    tools: ToolPolicy = ToolPolicy()
 
     @model_validator(mode="after")
     def _routes_are_known(self) -> Policy:

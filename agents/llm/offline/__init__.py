@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from agents.llm.offline import checks, packs, planning, research, revision, writing
+from agents.llm.offline import checks, packs, planning, repair, research, revision, writing
 
 TASKS: dict[str, Callable[[dict[str, Any]], str]] = {
     "interpret_goal": planning.interpret_goal,
@@ -26,6 +26,7 @@ TASKS: dict[str, Callable[[dict[str, Any]], str]] = {
     "expand_queries": research.expand_queries,
     "plan_revision": revision.plan_revision,
     "revise_passage": revision.revise_passage,
+    "tool_patch": repair.tool_patch,
 }
 
 
