@@ -14,6 +14,7 @@ from journeys.models import Run
 
 SERVICE_FACTORIES: dict[str, str] = {
     "evidence": "journeys.evidence.evidence_reader",
+    "memory": "journeys.memory.service.memory_service",
 }
 
 

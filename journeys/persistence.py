@@ -16,6 +16,7 @@ from django.utils.module_loading import import_string
 
 from agents.contracts import ArtifactOut, EventNote, Record
 from journeys import dispatch
+from journeys.memory import hooks as memory_hooks
 from journeys.models import Artifact, Event, Run, RunStatus, Step
 from journeys.state import merge_patch
 
@@ -28,6 +29,7 @@ logger = logging.getLogger(__name__)
 # `write(run: Run, seq: int, data: dict) -> None`, called inside the step's transaction.
 RECORD_WRITERS: dict[str, str] = {
     "source": "journeys.evidence.write_source",
+    "lesson_use": "journeys.memory.lessons.write_lesson_use",
 }
 
 
@@ -138,6 +140,7 @@ def persist_step(run_id: int, seq: int, owner: str, execution: Execution) -> boo
         write_step(run, seq, execution, delta)
         store_events(run, seq, list(outcome.events) + execution.extra_events)
         update_run(run, execution, delta)
+        memory_hooks.after_step(run, outcome.records)
     return True
 
 

@@ -13,6 +13,8 @@ import re
 from collections.abc import Callable
 from typing import Any
 
+from agents.memory.distil import offline_distil
+
 _STOP = set(
     "a an the and or of on in to for with by about how why what which that this these those is are be "
     "was were it its as at from into your their our write essay report words word sources source "
@@ -114,6 +116,7 @@ def write_section(inputs: dict[str, Any]) -> str:
 TASKS: dict[str, Callable[[dict[str, Any]], str]] = {
     "plan_outline": plan_outline,
     "write_section": write_section,
+    "distil_lessons": offline_distil,
 }
 
 

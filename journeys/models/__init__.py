@@ -1,5 +1,7 @@
-"""Journeys' models: runs and their checkpoints (runs.py), the evidence they cite (evidence.py)."""
+"""Journeys' models: runs and their checkpoints (runs.py), the evidence they cite (evidence.py),
+long-term memory (memory.py)."""
 from journeys.models.evidence import Chunk, Source
+from journeys.models.memory import Lesson, LessonKind, LessonStatus, UserProfile
 from journeys.models.runs import (
     PAUSABLE_STATUSES,
     STEPPABLE_STATUSES,
@@ -18,8 +20,12 @@ __all__ = [
     "Artifact",
     "Chunk",
     "Event",
+    "Lesson",
+    "LessonKind",
+    "LessonStatus",
     "Run",
     "RunStatus",
     "Source",
     "Step",
+    "UserProfile",
 ]

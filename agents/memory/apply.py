@@ -1,0 +1,74 @@
+"""How the agents act on lessons, and how they say so.
+
+Lessons reach a node as plain dicts from services["memory"].lessons(...):
+    {id, kind, topic, text, data, similarity, run_id}
+The functions here turn them into concrete choices (which providers to search first, which
+queries to add, which plan shape worked) and into the event that names the lessons used, so
+"why did it search Semantic Scholar first?" is answered in the run's log.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from agents.contracts import EventNote, Record
+
+
+@dataclass(frozen=True)
+class ResearchHints:
+    providers: list[str]  # the enabled providers, reordered: lesson-proven first, proven-empty last
+    queries: list[str]  # productive queries of similar earlier runs, to try alongside new ones
+    used: list[dict[str, Any]] = field(default_factory=list)  # the lessons that changed something
+
+    @property
+    def changed(self) -> bool:
+        return bool(self.used)
+
+
+def research_hints(lessons: list[dict[str, Any]], enabled: list[str], max_queries: int = 2) -> ResearchHints:
+    """Reorder `enabled` by what similar runs found; never adds a provider that is not enabled."""
+    good: list[str] = []
+    empty: set[str] = set()
+    queries: list[str] = []
+    used = []
+    for lesson in (item for item in lessons if item["kind"] == "research"):
+        data = lesson.get("data") or {}
+        proven = [provider for provider in data.get("providers", []) if provider in enabled and provider not in good]
+        if not proven and not data.get("queries"):
+            continue
+        good += proven
+        empty |= (set(data.get("providers_empty", [])) | set(data.get("providers_failed", []))) & set(enabled)
+        queries += [query for query in data.get("queries", []) if query not in queries]
+        used.append(lesson)
+    empty -= set(good)
+    order = good + [provider for provider in enabled if provider not in good and provider not in empty]
+    order += [provider for provider in enabled if provider in empty]
+    return ResearchHints(order, queries[:max_queries], used)
+
+
+def plan_advice(lessons: list[dict[str, Any]], limit: int = 3) -> tuple[list[str], list[dict[str, Any]]]:
+    """Short advice for the planning prompt from plan and tool lessons, and the lessons it came from."""
+    advice, used = [], []
+    for lesson in lessons:
+        if lesson["kind"] in {"plan", "tool_repair", "revision"} and len(advice) < limit:
+            advice.append(lesson["text"])
+            used.append(lesson)
+    return advice, used
+
+
+def lesson_event(used: list[dict[str, Any]], effect: str) -> EventNote:
+    """The event naming the lessons a node used and what it did because of them."""
+    names = "; ".join(
+        f"#{lesson['id']} from run {lesson.get('run_id') or '?'} (similarity {lesson.get('similarity', 0):.2f}): {lesson['text']}"
+        for lesson in used
+    )
+    return EventNote(
+        "lesson",
+        f"Used {len(used)} lesson(s) from earlier runs: {names}. Because of them: {effect}",
+        {"lessons": [lesson["id"] for lesson in used], "effect": effect},
+    )
+
+
+def lesson_use_record(used: list[dict[str, Any]], node: str) -> Record:
+    """A record counting the use (journeys.memory.write_lesson_use), for operators' statistics."""
+    return Record(kind="lesson_use", data={"lessons": [lesson["id"] for lesson in used], "node": node})
