@@ -10,7 +10,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('journeys', '0003_run_weight'),
+        ('journeys', '0004_merge_0003_run_weight_0003_waiting_children'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
