@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from agents.contracts import EventNote, NodeContext, Outcome, Record
+from agents.memory.apply import ResearchLessons, provider_order, research_lessons
 from agents.research import ladder, queries
 from agents.research.dedupe import deduplicate, known_identities
 from agents.research.gather import run_searches
@@ -43,6 +44,7 @@ class Pass:
     queries: list[str] = field(default_factory=list)
     providers: list[str] = field(default_factory=list)
     counts: dict[str, Any] = field(default_factory=dict)
+    lesson_queries: list[str] = field(default_factory=list)  # from lessons of similar runs (first pass)
 
 
 def research(context: NodeContext) -> Outcome:
@@ -50,6 +52,10 @@ def research(context: NodeContext) -> Outcome:
     memory = context.state.get("research") or {}
     existing = context.services["evidence"].sources()
     enabled = list(context.services["scholarly"].providers)
+    # Memory: the first pass applies lessons of similar earlier runs (provider order, queries);
+    # later passes keep the order it chose.
+    learned = research_lessons(context.services, enabled) if not memory else ResearchLessons([])
+    enabled = learned.providers if not memory else provider_order(memory.get("provider_order") or [], enabled)
     readings = list(context.spec.get("readings") or [])
     start = 0 if not memory else int(memory.get("rung", -1)) + 1
     index, skips = next_usable_rung(start, goal, enabled, len(readings))
@@ -61,18 +67,21 @@ def research(context: NodeContext) -> Outcome:
     rung = ladder.RUNGS[index]
     if index > 0:
         events.append(widening_event(rung, index, len(existing), goal, memory))
-    step = Pass(rung, index)
+    step = Pass(rung, index, lesson_queries=learned.queries)
     if rung.readings:
         readings_pass(context, step, existing, goal)
     else:
         search_pass(context, step, existing, goal, memory, enabled)
     further, _ = next_usable_rung(index + 1, goal, enabled, len(readings))
     summary = memory_after(memory, step, goal, len(existing), further is None)
+    summary["provider_order"] = enabled
+    if learned.events:
+        summary["lessons"] = learned.lesson_ids
     return Outcome(
         route="reflect",
         delta={"research": summary},
-        events=events + step.events,
-        records=step.records,
+        events=events + learned.events + step.events,
+        records=learned.records + step.records,
         observation={"rung": rung.name, **step.counts},
     )
 
@@ -109,7 +118,10 @@ def pass_queries(context: NodeContext, step: Pass, goal: ResearchGoal, memory: d
         level = 1 if step.rung.name == "first_pass" else 2
         inputs = queries.expansion_inputs(context.goal, context.spec, context.state, level=level, region=goal.region, tried=tried)
         result = context.llm.complete("expand_queries", inputs, schema=queries.QUERY_SCHEMA)
-        return queries.clean_queries(result.data["queries"], tried, ladder.MAX_QUERIES_PER_PASS)
+        proposed = result.data["queries"]
+        # Queries that found sources in similar runs (lessons) go right after the most specific new one.
+        proposed = proposed[:1] + step.lesson_queries + proposed[1:]
+        return queries.clean_queries(proposed, tried, ladder.MAX_QUERIES_PER_PASS)
     chosen = tried[: ladder.MAX_QUERIES_PER_PASS]
     if not step.rung.region and goal.region:
         chosen = [re.sub(rf"\s*\b{re.escape(goal.region)}\b", "", query, flags=re.IGNORECASE).strip() for query in chosen]

@@ -72,3 +72,39 @@ def lesson_event(used: list[dict[str, Any]], effect: str) -> EventNote:
 def lesson_use_record(used: list[dict[str, Any]], node: str) -> Record:
     """A record counting the use (journeys.memory.write_lesson_use), for operators' statistics."""
     return Record(kind="lesson_use", data={"lessons": [lesson["id"] for lesson in used], "node": node})
+
+
+@dataclass(frozen=True)
+class ResearchLessons:
+    """What the Researcher's first pass takes from lessons: the provider order and extra queries
+    to use, the event saying so, and the record counting the use."""
+
+    providers: list[str]
+    queries: list[str] = field(default_factory=list)
+    events: list[EventNote] = field(default_factory=list)
+    records: list[Record] = field(default_factory=list)
+
+    @property
+    def lesson_ids(self) -> list[int]:
+        return [lesson_id for event in self.events for lesson_id in event.data.get("lessons", [])]
+
+
+def research_lessons(services: dict[str, Any], enabled: list[str]) -> ResearchLessons:
+    """Lessons of similar earlier runs applied to this run's first search pass (no memory
+    service, or nothing relevant: the providers as configured, nothing else)."""
+    memory = services.get("memory")
+    lessons = memory.lessons(kinds=["research"]) if memory is not None else []
+    hints = research_hints(lessons, enabled)
+    if not hints.changed:
+        return ResearchLessons(list(enabled))
+    effect = f"searching {', '.join(hints.providers[:2])} first (configured order: {', '.join(enabled)})"
+    if hints.queries:
+        effect += f"; also trying the queries that found sources before: {'; '.join(hints.queries)}"
+    return ResearchLessons(hints.providers, hints.queries, [lesson_event(hints.used, effect)],
+                           [lesson_use_record(hints.used, "researcher")])
+
+
+def provider_order(remembered: list[str], enabled: list[str]) -> list[str]:
+    """Later passes keep the order the first pass chose (lessons included), limited to what is enabled."""
+    kept = [provider for provider in remembered if provider in enabled]
+    return kept + [provider for provider in enabled if provider not in kept]

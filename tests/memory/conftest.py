@@ -3,6 +3,8 @@ and record writers, and embeddings made by the real offline model (kept small: a
 short passages per test)."""
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 from django.contrib.auth import get_user_model
 
@@ -10,6 +12,7 @@ from journeys import services
 from journeys.evidence import write_source
 from journeys.memory.vectors import embed_pending_chunks
 from journeys.models import Run
+from tests.fakes.scholarly_server import ScholarlyServer
 
 
 @pytest.fixture
@@ -40,3 +43,29 @@ def embed_all() -> int:
     while written := embed_pending_chunks(limit=64):
         total += written
     return total
+
+
+CORPORA = Path(__file__).resolve().parent.parent / "fixtures" / "corpora"
+# The shared test environment turns background memory work off (tests/testenv.py) so the other
+# areas' tests do not pay for embeddings; the memory tests' worker turns it back on.
+@pytest.fixture
+def memory_worker(workers, transactional_db, request):
+    """The session's worker pool, running one worker with memory's background work on:
+    lesson distillation always, chunk embedding on write when the test is marked
+    `@pytest.mark.parametrize("memory_worker", ["embed"], indirect=True)`."""
+    env = {"HW_DISTIL_LESSONS": "true", "HW_EMBED_CHUNKS_ON_WRITE": str(getattr(request, "param", "") == "embed").lower()}
+    workers.stop_all()
+    workers.start(extra_env=env)
+    yield workers
+    workers.stop_all()  # the next test's `worker` fixture starts a plain one
+
+
+@pytest.fixture
+def fake_scholarly(scholarly_server: ScholarlyServer, settings) -> ScholarlyServer:
+    """The fake scholarly APIs with the urban_heat corpus, reset around the test."""
+    scholarly_server.use_corpus(CORPORA / "urban_heat")
+    scholarly_server.reset()
+    settings.HW_SCHOLARLY_BASE_URLS = scholarly_server.base_urls
+    settings.HW_FETCH_ALLOWED_HOSTS = ["127.0.0.1"]
+    yield scholarly_server
+    scholarly_server.reset()
