@@ -108,3 +108,37 @@ def provider_order(remembered: list[str], enabled: list[str]) -> list[str]:
     """Later passes keep the order the first pass chose (lessons included), limited to what is enabled."""
     kept = [provider for provider in remembered if provider in enabled]
     return kept + [provider for provider in enabled if provider not in kept]
+
+
+@dataclass(frozen=True)
+class PlanningLessons:
+    """What the Planner takes from lessons: advice for the outline prompt, productive queries."""
+
+    advice: list[str] = field(default_factory=list)
+    queries: list[str] = field(default_factory=list)
+    used: list[dict[str, Any]] = field(default_factory=list)
+
+    def event_and_record(self) -> tuple[list[EventNote], list[Record]]:
+        if not self.used:
+            return [], []
+        effects = []
+        if self.advice:
+            effects.append(f"the outline was planned with {len(self.advice)} piece(s) of their advice")
+        if self.queries:
+            effects.append(f"the plan's queries include {'; '.join(self.queries)}")
+        return [lesson_event(self.used, ", and ".join(effects))], [lesson_use_record(self.used, "planner")]
+
+
+def planning_lessons(services: dict[str, Any], max_advice: int = 3, max_queries: int = 2) -> PlanningLessons:
+    memory = services.get("memory")
+    if memory is None:
+        return PlanningLessons()
+    lessons = memory.lessons(kinds=["plan", "tool_repair", "revision", "research"], limit=4)
+    advice, used = plan_advice(lessons, max_advice)
+    queries: list[str] = []
+    for lesson in lessons:
+        found = [query for query in (lesson.get("data") or {}).get("queries", []) if query not in queries]
+        if lesson["kind"] == "research" and found and len(queries) < max_queries:
+            queries += found[: max_queries - len(queries)]
+            used.append(lesson)
+    return PlanningLessons(advice, queries, used)

@@ -63,3 +63,11 @@ def profile_for(user_id: int) -> dict[str, Any]:
         "fingerprint": profile.fingerprint,
         "guidance": guidance(profile.fingerprint or None, profile.level),
     }
+
+
+def profile_preferences(user_id: int) -> dict[str, str]:
+    """The student's remembered choices, as spec defaults a new run starts from (never overriding
+    what they set on the form): {"style": ..., "level": ...}, only what is known."""
+    row = UserProfile.objects.filter(user_id=user_id).values("citation_style", "level").first() or {}
+    preferences = {"style": row.get("citation_style", ""), "level": row.get("level", "")}
+    return {name: value for name, value in preferences.items() if value}
