@@ -24,7 +24,7 @@ from agents.memory.embedder import Embedder, embedder_for
 from journeys.models import Chunk
 
 RRF_K = 60  # reciprocal rank fusion constant (Cormack et al.): damps the weight of top ranks
-WINDOW_WORDS = 180  # the model reads 256 tokens; a 350-word chunk is embedded as the mean of its windows
+WINDOW_WORDS = 180  # ~240 tokens: the model reads 256; a longer chunk is embedded as the mean of its windows
 EF_SEARCH = 80
 
 
@@ -33,12 +33,14 @@ def current_embedder() -> Embedder:
 
 
 def windows(text: str, size: int = WINDOW_WORDS) -> list[str]:
+    """The text cut into the fewest equal runs of words of at most `size` words (a 350-word chunk:
+    two of 175), so every word is read once and no window is a short leftover."""
     words = text.split()
     if len(words) <= size:
         return [" ".join(words) or text]
-    # Overlapping by a quarter so a sentence cut at one window's edge is whole in the next.
-    step = size * 3 // 4
-    return [" ".join(words[start : start + size]) for start in range(0, len(words) - size // 4, step)]
+    count = -(-len(words) // size)
+    length = -(-len(words) // count)
+    return [" ".join(words[start : start + length]) for start in range(0, len(words), length)]
 
 
 def embed_texts(embedder: Embedder, texts: list[str]) -> np.ndarray:
