@@ -83,10 +83,11 @@ class EvidenceReader:
         rows = Chunk.objects.filter(run_id=self.run_id, source__key=key).values("id", "ordinal", "text", "anchor")
         return list(rows)
 
-    def search(self, query: str, limit: int = 8) -> list[dict[str, Any]]:
+    def search(self, query: str, limit: int = 8, keywords: str | None = None) -> list[dict[str, Any]]:
         """This run's chunks nearest in meaning to `query` (pgvector, cosine) fused with full-text
-        matches; each hit: id, key, ordinal, text, anchor, origin, score, similarity, via."""
-        return hybrid_search(Chunk.objects.filter(run_id=self.run_id, user_id=self.user_id), query, limit)
+        matches (of `keywords` when given, e.g. "heat or mortality"); each hit: id, key, ordinal,
+        text, anchor, origin, score, similarity, via."""
+        return hybrid_search(Chunk.objects.filter(run_id=self.run_id, user_id=self.user_id), query, limit, keywords)
 
     def library(self, query: str, limit: int = 8) -> list[dict[str, Any]]:
         """The student's private library: chunks of every document they uploaded, in any run."""

@@ -118,14 +118,15 @@ def fuse(*rankings: list[int]) -> dict[int, float]:
     return scores
 
 
-def hybrid_search(chunks: QuerySet, query: str, limit: int = 8) -> list[dict[str, Any]]:
-    """The chunks of `chunks` best matching `query`: vector and full-text rankings fused."""
+def hybrid_search(chunks: QuerySet, query: str, limit: int = 8, keywords: str | None = None) -> list[dict[str, Any]]:
+    """The chunks of `chunks` best matching `query`: vector and full-text rankings fused. The
+    full-text half uses `keywords` (websearch syntax, e.g. "heat or mortality") when given."""
     embedder = current_embedder()
     depth = max(limit * 3, 20)
     nearest: list[tuple[int, float]] = []
     if query.strip() and has_vectors(chunks, embedder.model):
         nearest = vector_ranking(chunks, embedder.embed_one(query).tolist(), embedder.model, depth)
-    lexical = text_ranking(chunks, query, depth) if query.strip() else []
+    lexical = text_ranking(chunks, keywords or query, depth) if (keywords or query).strip() else []
     scores = fuse([chunk_id for chunk_id, _ in nearest], lexical)
     if not scores:  # nothing matches at all: the first passages, as before there were vectors
         scores = {chunk_id: 0.0 for chunk_id in chunks.order_by("id").values_list("id", flat=True)[:limit]}
