@@ -2,8 +2,11 @@
 cheaper, and the later run says which lesson it used."""
 from __future__ import annotations
 
+import pytest
+
 from journeys import services
-from journeys.models import Event, Lesson, Run, RunStatus, Source
+from journeys.evidence import evidence_reader
+from journeys.models import Chunk, Event, Lesson, Run, RunStatus, Source
 from tests.conftest import wait_for
 
 
@@ -20,6 +23,7 @@ def kinds(run: Run, kind: str) -> list[Event]:
     return list(Event.objects.filter(run=run, kind=kind).order_by("seq", "index"))
 
 
+@pytest.mark.parametrize("memory_worker", ["embed"], indirect=True)
 def test_a_lesson_from_the_first_run_makes_a_similar_second_run_find_its_sources_in_fewer_steps(
     memory_worker, script, student, fake_scholarly
 ):
@@ -52,3 +56,11 @@ def test_a_lesson_from_the_first_run_makes_a_similar_second_run_find_its_sources
     assert f"#{lesson.pk} from run {first.pk}" in used[0].message and lesson.data["providers"][0] in used[0].message
     lesson.refresh_from_db()
     assert lesson.uses == 1 and lesson.last_used_at is not None
+
+    # and the chunks both runs stored were embedded in the background after their steps committed
+    def embedded() -> bool:
+        return not Chunk.objects.filter(run__in=[first, second], embedding__isnull=True).exists()
+
+    wait_for(embedded, 240, 1.0, "the runs' chunks to be embedded")
+    hits = evidence_reader(second).search("heat-related deaths of older people in cities", limit=3)
+    assert hits and all("vector" in hit["via"] for hit in hits)
