@@ -15,7 +15,7 @@ import re
 from typing import Any
 
 from django.conf import settings
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import F
 from django.utils import timezone
 from pgvector.django import CosineDistance
@@ -113,11 +113,14 @@ def relevant_lessons(
     if not topic.strip() or not lessons.exists():  # nothing to find: spare the embedding
         return []
     floor = settings.HW_LESSON_MIN_SIMILARITY if min_similarity is None else min_similarity
-    rows = (
-        lessons.annotate(distance=CosineDistance("embedding", embedder.embed_one(topic).tolist()))
-        .order_by("distance", "-created_at")
-        .values("id", "kind", "topic", "text", "data", "run_id", "distance")[: limit * 3]
-    )
+    vector = embedder.embed_one(topic).tolist()
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute("SET LOCAL hnsw.iterative_scan = strict_order")  # filtered HNSW scans keep enough rows
+        rows = list(
+            lessons.annotate(distance=CosineDistance("embedding", vector))
+            .order_by("distance", "-created_at")
+            .values("id", "kind", "topic", "text", "data", "run_id", "distance")[: limit * 3]
+        )
     found = []
     for row in rows:
         similarity = round(1.0 - float(row.pop("distance")), 4)
