@@ -22,6 +22,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from agents.contracts import EventNote, NodeContext, Outcome, Record
+from agents.memory.apply import ResearchLessons, provider_order, research_lessons
 from agents.research import ladder, queries
 from agents.research.dedupe import deduplicate, known_identities
 from agents.research.gather import run_searches
@@ -52,6 +53,7 @@ class Pass:
     counts: dict[str, Any] = field(default_factory=dict)
     tools_only: bool = False
     tool_search: ToolSearch = field(default_factory=ToolSearch)
+    lesson_queries: list[str] = field(default_factory=list)  # from lessons of similar runs (first pass)
 
 
 def research(context: NodeContext) -> Outcome:
@@ -60,6 +62,10 @@ def research(context: NodeContext) -> Outcome:
     existing = context.services["evidence"].sources()
     have = len(counted_sources(existing, memory))
     enabled = list(context.services["scholarly"].providers)
+    # Memory: the first pass applies lessons of similar earlier runs (provider order, queries);
+    # later passes keep the order it chose.
+    learned = research_lessons(context.services, enabled) if not memory else ResearchLessons([])
+    enabled = learned.providers if not memory else provider_order(memory.get("provider_order") or [], enabled)
     readings = 0 if MATERIAL_PHASES & set(context.policy.get("phases") or []) else len(reading_references(context.spec))
     start = 0 if not memory else int(memory.get("rung", -1)) + 1
     index, skips = next_usable_rung(start, goal, enabled, readings)
@@ -76,21 +82,24 @@ def research(context: NodeContext) -> Outcome:
     rung = ladder.RUNGS[index]
     if index > 0 and not tools_only:
         events.append(widening_event(rung, index, have, goal, memory))
-    step = Pass(rung, index, tools_only=tools_only)
+    step = Pass(rung, index, tools_only=tools_only, lesson_queries=learned.queries)
     if rung.readings:
         readings_pass(context, step, existing, goal)
     else:
         search_pass(context, step, existing, goal, memory, enabled)
     further, _ = next_usable_rung(index + 1, goal, enabled, readings)
     summary = memory_after(memory, step, goal, have, further is None or tools_only)
+    summary["provider_order"] = enabled
+    if learned.events:
+        summary["lessons"] = learned.lesson_ids
     delta: dict[str, Any] = {"research": summary}
     if step.tool_search.failure:
         delta["tools"] = {"failure": step.tool_search.failure}
     return Outcome(
         route="reflect",
         delta=delta,
-        events=events + step.tool_search.events + step.events,
-        records=step.records,
+        events=events + learned.events + step.tool_search.events + step.events,
+        records=learned.records + step.records,
         observation={"rung": rung.name, **step.counts},
     )
 
@@ -127,7 +136,10 @@ def pass_queries(context: NodeContext, step: Pass, goal: ResearchGoal, memory: d
         level = 1 if step.rung.name == "first_pass" else 2
         inputs = queries.expansion_inputs(context.goal, context.spec, context.state, level=level, region=goal.region, tried=tried)
         result = context.llm.complete("expand_queries", inputs, schema=queries.QUERY_SCHEMA)
-        return queries.clean_queries(result.data["queries"], tried, ladder.MAX_QUERIES_PER_PASS)
+        proposed = result.data["queries"]
+        # Queries that found sources in similar runs (lessons) go right after the most specific new one.
+        proposed = proposed[:1] + step.lesson_queries + proposed[1:]
+        return queries.clean_queries(proposed, tried, ladder.MAX_QUERIES_PER_PASS)
     chosen = tried[: ladder.MAX_QUERIES_PER_PASS]
     if not step.rung.region and goal.region:
         chosen = [re.sub(rf"\s*\b{re.escape(goal.region)}\b", "", query, flags=re.IGNORECASE).strip() for query in chosen]

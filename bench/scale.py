@@ -16,14 +16,13 @@ import argparse
 import tempfile
 import threading
 import time
+from datetime import UTC
 from pathlib import Path
 
 import engine as engine_bench
 from common import median, percentile, print_table, start_worker, stop_worker
-
 from django.conf import settings  # noqa: E402  (engine_bench configured Django)
 from django.contrib.auth import get_user_model  # noqa: E402
-from django.db import connection  # noqa: E402
 
 from journeys import services  # noqa: E402
 from journeys.models import Run, Step  # noqa: E402
@@ -103,9 +102,9 @@ def time_to_first_step(owners: list) -> list[float]:
 
 
 def jains_index(owners: list, start: float, window: float) -> float:
-    from datetime import datetime, timezone as tz
+    from datetime import datetime
 
-    since = datetime.fromtimestamp(start, tz.utc)
+    since = datetime.fromtimestamp(start, UTC)
     counts = [Step.objects.filter(run__user=user, started_at__gte=since).count() / window for user in owners]
     return sum(counts) ** 2 / (len(counts) * sum(count * count for count in counts)) if any(counts) else float("nan")
 

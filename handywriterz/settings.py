@@ -224,7 +224,13 @@ HW_TIER_WEIGHTS = _tier_weights(env_str("HW_TIER_WEIGHTS", "free:1,paid:2"))
 HW_QUEUE_PREFIX = env_str("HW_QUEUE_PREFIX", "hw")
 HW_CONTROL_QUEUE = f"{HW_QUEUE_PREFIX}.control"
 _exchange = Exchange(HW_QUEUE_PREFIX, type="direct")
-CELERY_TASK_QUEUES = [Queue(HW_CONTROL_QUEUE, _exchange, routing_key=HW_CONTROL_QUEUE)] + [
+# Background memory work (embedding chunks and lessons, distilling lessons): its own queue, so an
+# operator can give it a dedicated worker and it never sits in front of a run's step.
+HW_MEMORY_QUEUE = f"{HW_QUEUE_PREFIX}.memory"
+CELERY_TASK_QUEUES = [
+    Queue(HW_CONTROL_QUEUE, _exchange, routing_key=HW_CONTROL_QUEUE),
+    Queue(HW_MEMORY_QUEUE, _exchange, routing_key=HW_MEMORY_QUEUE),
+] + [
     Queue(f"{HW_QUEUE_PREFIX}.lane.{lane}", _exchange, routing_key=f"{HW_QUEUE_PREFIX}.lane.{lane}")
     for lane in range(HW_LANES)
 ]
@@ -245,6 +251,13 @@ CELERY_BEAT_SCHEDULE = {
         "task": "turnitin.tasks.sweep_turnitin_task",
         "schedule": HW_TURNITIN_SWEEP_INTERVAL_SECONDS,
         "options": {"queue": HW_CONTROL_QUEUE, "expires": HW_TURNITIN_SWEEP_INTERVAL_SECONDS * 2},
+    },
+    # Safety net for chunk embedding: chunks written without an embedding (or with another
+    # model's) are embedded in bounded batches; a step's commit normally enqueues this at once.
+    "embed-pending-chunks": {
+        "task": "journeys.tasks.embed_chunks_task",
+        "schedule": env_float("HW_EMBED_SWEEP_SECONDS", 60.0),
+        "options": {"queue": HW_MEMORY_QUEUE, "expires": env_float("HW_EMBED_SWEEP_SECONDS", 60.0)},
     },
 }
 
@@ -362,6 +375,26 @@ HW_SEMANTIC_SCHOLAR_API_KEY = env_str("HW_SEMANTIC_SCHOLAR_API_KEY", "")
 HW_FETCH_ALLOWED_HOSTS = env_list("HW_FETCH_ALLOWED_HOSTS", [])
 HW_FETCH_MAX_BYTES = env_int("HW_FETCH_MAX_BYTES", 5_000_000, minimum=1000)
 HW_FETCH_TIMEOUT_SECONDS = env_float("HW_FETCH_TIMEOUT_SECONDS", 15.0)
+# --- Memory: embeddings, lessons, profiles (docs/memory.md) ----------------------------------
+# The embedding model. The default runs from an installed package with no network
+# (agents/embeddings.py); any other name is a litellm embedding model (e.g.
+# "openai/text-embedding-3-small"), asked for 384 dimensions: the vector columns and their HNSW
+# indexes are vector(384). Changing it re-embeds every stored vector in the background
+# (`manage.py memory reembed`); until a vector is re-embedded, search reads it by its words.
+HW_EMBEDDING_MODEL = env_str("HW_EMBEDDING_MODEL", "sentence-transformers/all-MiniLM-L6-v2")
+HW_EMBEDDING_TIMEOUT_SECONDS = env_float("HW_EMBEDDING_TIMEOUT_SECONDS", 30.0)
+# Embed a step's new chunks right after it commits (a background task); off, the sweep above does.
+HW_EMBED_CHUNKS_ON_WRITE = env_bool("HW_EMBED_CHUNKS_ON_WRITE", True)
+HW_EMBED_BATCH = env_int("HW_EMBED_BATCH", 64, minimum=1)
+# Batches one embedding task runs before it leaves the rest to the next task (keeps tasks short).
+HW_EMBED_BATCHES_PER_TASK = env_int("HW_EMBED_BATCHES_PER_TASK", 4, minimum=1)
+HW_EMBED_TASK_SECONDS = env_int("HW_EMBED_TASK_SECONDS", 900, minimum=10)
+# Distil lessons from every run that ends (a background task after the final step commits).
+HW_DISTIL_LESSONS = env_bool("HW_DISTIL_LESSONS", True)
+# A lesson is used only when its topic is at least this similar (cosine) to the run's topic.
+HW_LESSON_MIN_SIMILARITY = env_float("HW_LESSON_MIN_SIMILARITY", 0.55)
+# Episodic memory: the bounded context the agents read about their own run (characters).
+HW_EPISODE_CONTEXT_CHARS = env_int("HW_EPISODE_CONTEXT_CHARS", 6000, minimum=500)
 
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [

@@ -1,7 +1,8 @@
 from django.contrib import admin
 
 from journeys.costs import cost_summary
-from journeys.models import Artifact, Event, ProviderCall, Run, Step
+from journeys.memory.lessons import retire_lessons
+from journeys.models import Artifact, Event, Lesson, ProviderCall, Run, Step, UserProfile
 
 
 class StepInline(admin.TabularInline):
@@ -67,3 +68,33 @@ class ProviderCallAdmin(admin.ModelAdmin):
             response.context_data["cost_by_provider"] = cost_summary(calls, "provider", 20)
             response.context_data["cost_by_user"] = cost_summary(calls, "user", 20)
         return response
+@admin.register(Lesson)
+class LessonAdmin(admin.ModelAdmin):
+    """Operators review what the agents learned and retire lessons that are wrong or stale."""
+
+    list_display = ("id", "kind", "status", "short_text", "topic", "run", "uses", "last_used_at", "created_at")
+    list_filter = ("status", "kind", "journey")
+    search_fields = ("text", "topic")
+    actions = ["retire_selected"]
+    readonly_fields = (
+        "kind", "topic", "text", "data", "embedding_model", "embedding_dimensions", "run", "journey", "step_seqs",
+        "event_ids", "status", "retired_at", "retired_by", "uses", "last_used_at", "created_at",
+    )
+    exclude = ("embedding",)
+
+    @admin.display(description="lesson")
+    def short_text(self, lesson: Lesson) -> str:
+        return lesson.text[:120]
+
+    @admin.action(description="Retire the selected lessons (agents stop using them; they stay stored)")
+    def retire_selected(self, request, queryset) -> None:
+        ids = list(queryset.values_list("pk", flat=True))
+        count = retire_lessons(ids, by=request.user.get_username(), reason="retired in admin")
+        self.message_user(request, f"Retired {count} lesson(s).")
+
+
+@admin.register(UserProfile)
+class UserProfileAdmin(admin.ModelAdmin):
+    list_display = ("user", "citation_style", "level", "updated_at")
+    search_fields = ("user__username",)
+    readonly_fields = ("fingerprint", "drafts", "updated_at")

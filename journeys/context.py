@@ -20,6 +20,7 @@ SERVICE_FACTORIES: dict[str, str] = {
     "scholarly": "journeys.research.scholarly_service",
     "readings": "journeys.research.readings_reader",
     "tools": "tools.services.registry_for_run",
+    "memory": "journeys.memory.service.memory_service",
 }
 
 

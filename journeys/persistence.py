@@ -17,6 +17,7 @@ from django.utils.module_loading import import_string
 from agents.contracts import ArtifactOut, EventNote, Record
 from journeys import children, dispatch, services
 from journeys.adaptive import store_calls
+from journeys.memory import hooks as memory_hooks
 from journeys.models import Artifact, Event, Run, RunStatus, Step
 from journeys.state import merge_patch
 
@@ -35,6 +36,7 @@ RECORD_WRITERS: dict[str, str] = {
     "turnitin_verdict": "turnitin.handoff.write_verdict",
     "tool_version": "tools.services.write_tool_version",
     "tool_repair": "tools.services.write_repair_attempt",
+    "lesson_use": "journeys.memory.lessons.write_lesson_use",
 }
 
 
@@ -150,6 +152,7 @@ def persist_step(run_id: int, seq: int, owner: str, execution: Execution) -> boo
         store_calls(run, seq, execution.meter)
         store_events(run, seq, list(outcome.events) + execution.extra_events)
         update_run(run, execution, delta)
+        memory_hooks.after_step(run, outcome.records)
     return True
 
 

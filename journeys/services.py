@@ -16,6 +16,7 @@ from django.utils import timezone
 
 from agents.taskspec import MAX_WORDS, MIN_WORDS, SpecError, spec_data, validate_spec
 from journeys import dispatch, uploads
+from journeys.memory.profiles import profile_preferences
 from journeys.models import PAUSABLE_STATUSES, TERMINAL_STATUSES, Event, Run, RunStatus, Step
 from journeys.policies import Policy, PolicyError, load_policy
 from journeys.state import merge_patch
@@ -59,8 +60,11 @@ def validate_words(words: Any, default: int) -> int:
     return value
 
 
-def build_spec(policy: Policy, words: int | None, fields: dict[str, Any]) -> dict[str, Any]:
-    """The run's TaskSpec from the policy's defaults and the fields the student gave explicitly.
+def build_spec(
+    policy: Policy, words: int | None, fields: dict[str, Any], preferences: dict[str, str] | None = None
+) -> dict[str, Any]:
+    """The run's TaskSpec from the policy's defaults, the student's remembered preferences
+    (profile memory: style, level) and the fields the student gave explicitly.
 
     `explicit` lists those fields so the GoalInterpreter never overrides them with a guess."""
     given = {key: value for key, value in fields.items() if value is not None and value != "" and value != []}
@@ -70,6 +74,7 @@ def build_spec(policy: Policy, words: int | None, fields: dict[str, Any]) -> dic
         given["words"] = validate_words(given["words"], policy.gates.default_words)
     explicit = sorted(key for key in given if key not in {"uploads", "interpreted", "topic", "explicit", "part"})
     defaults = {"deliverable": policy.deliverable, "words": policy.gates.default_words, **policy.spec_defaults}
+    defaults.update(preferences or {})
     try:
         spec = validate_spec({**defaults, **given, "explicit": explicit})
     except SpecError as error:
@@ -135,7 +140,7 @@ def start_run(
     except PolicyError as error:
         raise InvalidRequest(str(error)) from error
     goal = validate_goal(goal)
-    run_spec = build_spec(policy, words, dict(spec or {}))
+    run_spec = build_spec(policy, words, dict(spec or {}), profile_preferences(user.pk))
     try:
         prepared = [uploads.prepare_upload(item.filename, item.data) for item in files]
     except uploads.UploadRefused as error:

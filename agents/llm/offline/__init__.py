@@ -12,6 +12,7 @@ from collections.abc import Callable
 from typing import Any
 
 from agents.llm.offline import checks, packs, planning, repair, research, revision, writing
+from agents.memory.distil import offline_distil
 
 TASKS: dict[str, Callable[[dict[str, Any]], str]] = {
     "interpret_goal": planning.interpret_goal,
@@ -27,6 +28,7 @@ TASKS: dict[str, Callable[[dict[str, Any]], str]] = {
     "plan_revision": revision.plan_revision,
     "revise_passage": revision.revise_passage,
     "tool_patch": repair.tool_patch,
+    "distil_lessons": offline_distil,
 }
 
 
