@@ -123,7 +123,14 @@ TEMPLATES = [
 
 # The embedded default (scripts/services.sh) serves PostgreSQL 18 + pgvector on this port.
 DATABASE_URL = env_str("DATABASE_URL", "postgres://postgres@127.0.0.1:54329/handywriterz")
-DATABASES = {"default": dj_database_url.parse(DATABASE_URL, conn_max_age=0)}
+# Persistent connections: a worker steps many runs, and opening a connection per step costs more
+# than the step itself. (Django's pool, below, replaces them when enabled.)
+DATABASES = {
+    "default": dj_database_url.parse(
+        DATABASE_URL, conn_max_age=0 if env_bool("HW_DB_POOL", False) else env_int("HW_DB_CONN_MAX_AGE", 300, minimum=0),
+        conn_health_checks=True,
+    )
+}
 DATABASES["default"]["ENGINE"] = "django.db.backends.postgresql"
 DATABASES["default"].setdefault("OPTIONS", {})
 if env_bool("HW_DB_POOL", False):

@@ -17,6 +17,7 @@ import uuid
 from dataclasses import dataclass, field
 
 from django.conf import settings
+from django.db import connection, transaction
 from django.db.models import F, Q
 from django.db.models.functions import Coalesce
 from django.utils import timezone
@@ -51,8 +52,19 @@ def new_lease_owner() -> str:
 
 
 def claim(run_id: int, seq: int, owner: str) -> bool:
-    """Take the step if it is due and nobody holds a live lease on it."""
+    """Take the step if it is due and nobody holds a live lease on it.
+
+    The claim's commit need not wait for the disk: if the database loses it in a crash, the
+    lease simply was never taken and the step is claimed again (attempt counts one fewer). The
+    step's own commit (persistence.persist_step) stays synchronous.
+    """
     now = timezone.now()
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute("SET LOCAL synchronous_commit = off")
+        return _claim_update(run_id, seq, owner, now)
+
+
+def _claim_update(run_id: int, seq: int, owner: str, now) -> bool:
     claimed = (
         Run.objects.filter(pk=run_id, seq=seq, status__in=STEPPABLE_STATUSES)
         .filter(Q(lease_owner="") | Q(lease_expires_at__lt=now) | Q(lease_expires_at__isnull=True))

@@ -11,7 +11,6 @@ from typing import TYPE_CHECKING
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models import Max
 from django.utils import timezone
 from django.utils.module_loading import import_string
 
@@ -75,8 +74,10 @@ def export_file(run_id: int, filename: str, content: str | bytes) -> str:
 def store_artifacts(run: Run, seq: int | None, artifacts: list[ArtifactOut]) -> dict[str, int]:
     """Store each as the next version of its name; return the new references (name -> version)."""
     references: dict[str, int] = {}
+    current = run.state.get("artifacts", {})
     for item in artifacts:
-        latest = run.artifacts.filter(name=item.name).aggregate(latest=Max("version"))["latest"] or 0
+        # The state references the newest version of every artifact a step stored (claim check).
+        latest = current.get(item.name) or 0
         payload = item.binary if item.binary is not None else item.content.encode("utf-8")
         path = export_file(run.pk, item.export_as, payload) if item.export_as else ""
         Artifact.objects.create(

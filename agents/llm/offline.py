@@ -44,7 +44,7 @@ def _pick(options: list[str], *seed_parts: Any) -> str:
 
 def plan_outline(inputs: dict[str, Any]) -> str:
     topic = topic_of(inputs["goal"])
-    count = max(3, int(inputs.get("sections", 5)))
+    count = max(2, int(inputs.get("sections", 5)))
     words = int(inputs["words"])
     middle = [
         ("Background and key concepts", ["define the central terms", f"situate {topic} in context"]),
@@ -53,11 +53,14 @@ def plan_outline(inputs: dict[str, Any]) -> str:
         ("Implications and responses", ["assess practical responses", "identify who is most affected"]),
         ("Limitations and open questions", ["state what remains uncertain", "suggest further research"]),
     ]
-    bodies = middle[: count - 2] if count - 2 <= len(middle) else middle
+    bodies = middle[: count - 2]
+    for extra in range(len(bodies), count - 2):  # long pieces: further themes from the goal's terms
+        term = (keywords(topic) or ["the topic"])[extra % max(1, len(keywords(topic)))]
+        bodies.append((f"Further theme {extra - len(middle) + 1}: {term}", [f"examine {term} in more depth"]))
     sections = [("Introduction", [f"introduce {topic}", "state the aim and structure"])]
     sections += bodies + [("Conclusion", ["summarise the argument", "answer the question posed"])]
-    intro_share, body_share = 0.12, (1 - 0.24) / max(1, len(bodies))
-    shares = [intro_share] + [body_share] * len(bodies) + [0.12]
+    weights = [0.12] + [0.76 / len(bodies)] * len(bodies) + [0.12] if bodies else [0.5, 0.5]
+    shares = [weight / sum(weights) for weight in weights]
     outline = {
         "title": topic[:1].upper() + topic[1:],
         "sections": [
