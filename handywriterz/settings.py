@@ -157,6 +157,10 @@ USE_TZ = True
 STATIC_URL = "static/"
 STATIC_ROOT = BASE_DIR / "var" / "static"
 STATICFILES_DIRS = [BASE_DIR / "static"]
+# WhiteNoise serves static files from gunicorn. Straight from the apps' static folders by default,
+# so the embedded default needs no collectstatic; production may collectstatic and set this false.
+WHITENOISE_USE_FINDERS = env_bool("HW_STATIC_FROM_FINDERS", True)
+WHITENOISE_AUTOREFRESH = DEBUG
 LOGIN_URL = "portal:login"
 LOGIN_REDIRECT_URL = "portal:run-list"
 LOGOUT_REDIRECT_URL = "portal:home"

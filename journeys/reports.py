@@ -106,3 +106,10 @@ def question_items(question: dict | None) -> list[dict[str, str]]:
         else:
             items.append({"id": f"q{index + 1}", "text": str(raw), "hint": ""})
     return items
+
+
+def answers_by_question(items: list[dict[str, str]], answers: dict[str, str]) -> dict[str, str]:
+    """Answers keyed by the question's own text (what the agent reads back), from answers keyed
+    by question id (what forms and API clients send)."""
+    texts = {item["id"]: item["text"] or item["id"] for item in items}
+    return {texts.get(key, key): value.strip() for key, value in answers.items()}

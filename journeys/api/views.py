@@ -151,11 +151,12 @@ class RunAnswer(RunAction):
         incoming = AnswerSerializer(data=request.data)
         incoming.is_valid(raise_exception=True)
         answers = incoming.validated_data["answers"]
-        known = {item["id"] for item in reports.question_items(reports.pending_question(run))}
+        items = reports.question_items(reports.pending_question(run))
+        known = {item["id"] for item in items}
         unknown = sorted(set(answers) - known)
         if known and unknown:
             raise ValidationError({"answers": f"unknown question ids {unknown}; the questions are {sorted(known)}"})
-        return services.answer_run(run.pk, answers, by=who(request))
+        return services.answer_run(run.pk, reports.answers_by_question(items, answers), by=who(request))
 
 
 @extend_schema(tags=["artifacts"], parameters=[RUN_ID], responses={200: ArtifactSerializer(many=True)})

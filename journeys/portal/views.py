@@ -128,7 +128,7 @@ def run_answer(request: HttpRequest, run_id: int) -> HttpResponse:
     if not form.is_valid():
         return render(request, "portal/run_detail.html", detail_context(request, run, form), status=400)
     try:
-        services.answer_run(run.pk, form.cleaned_data, by=request.user.get_username())
+        services.answer_run(run.pk, reports.answers_by_question(questions, form.cleaned_data), by=request.user.get_username())
     except services.InvalidRequest as error:
         messages.error(request, str(error))
     else:
