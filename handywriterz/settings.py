@@ -203,7 +203,24 @@ CELERY_BROKER_TRANSPORT_OPTIONS = {
 # Per-user lanes: each run's steps go to one lane queue chosen from its user; a worker consumes
 # every lane, and kombu's Redis transport rotates between them, so a heavy user's backlog in one
 # lane does not block the others.
-HW_LANES = env_int("HW_LANES", 8, minimum=1)
+HW_LANES = env_int("HW_LANES", 16, minimum=1)
+HW_LANE_PERTURB_SECONDS = env_int("HW_LANE_PERTURB_SECONDS", 300, minimum=1)
+# At most this many runs of one user have a step queued or running (times the tier weight).
+HW_USER_STEPS_IN_FLIGHT = env_int("HW_USER_STEPS_IN_FLIGHT", 4, minimum=1)
+
+
+def _tier_weights(raw: str) -> dict[str, int]:
+    weights = {}
+    for item in raw.split(","):
+        name, _, weight = item.partition(":")
+        if not name.strip() or not weight.strip().isdigit() or int(weight) < 1:
+            raise ImproperlyConfigured(f"HW_TIER_WEIGHTS must look like 'free:1,paid:2', got {raw!r}")
+        weights[name.strip()] = int(weight)
+    return weights
+
+
+# Tier = a Django group name; its weight multiplies the user's step slots (never starving others).
+HW_TIER_WEIGHTS = _tier_weights(env_str("HW_TIER_WEIGHTS", "free:1,paid:2"))
 HW_QUEUE_PREFIX = env_str("HW_QUEUE_PREFIX", "hw")
 HW_CONTROL_QUEUE = f"{HW_QUEUE_PREFIX}.control"
 _exchange = Exchange(HW_QUEUE_PREFIX, type="direct")

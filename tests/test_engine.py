@@ -82,13 +82,13 @@ def test_duplicated_and_late_messages_are_harmless(worker, script, student):
     # given a run whose first message is sent five times
     run = services.start_run(student, "write", GOAL, words=200, spec={"sections": 2})
     for _ in range(4):
-        dispatch.send_step(run.pk, 0, run.lane)
+        dispatch.send_step(dispatch.StepTicket(run.pk, 0, run.user_id))
     wait_until_ended(run)
     steps, events = Step.objects.filter(run=run).count(), Event.objects.filter(run=run).count()
 
     # when old messages arrive again after the run ended
     for seq in range(steps):
-        dispatch.send_step(run.pk, seq, run.lane)
+        dispatch.send_step(dispatch.StepTicket(run.pk, seq, run.user_id))
     outcome = engine.advance(run.pk, 1)
 
     # then nothing changes
@@ -161,7 +161,8 @@ def test_a_lost_message_is_recovered_by_the_reaper(worker, script, student, redi
     for process in list(worker.processes):
         worker.kill(process)
     run = services.start_run(student, "write", GOAL, words=200, spec={"sections": 2})
-    redis_client.delete(dispatch.lane_queue(run.lane))
+    for lane in range(settings.HW_LANES):
+        redis_client.delete(dispatch.lane_queue(lane))
 
     # when a worker (with the beat-driven reaper) comes up
     worker.start()

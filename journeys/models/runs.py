@@ -61,8 +61,8 @@ class Run(models.Model):
 
     lease_owner = models.CharField(max_length=120, blank=True)
     lease_expires_at = models.DateTimeField(null=True, blank=True)
-    priority = models.SmallIntegerField(default=0)
-    lane = models.SmallIntegerField(default=0)
+    priority = models.SmallIntegerField(default=0, help_text="Order among the same user's waiting runs.")
+    weight = models.SmallIntegerField(default=1, help_text="Tier weight: multiplies the user's step slots.")
 
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
