@@ -66,12 +66,12 @@ class RunAdmin(admin.ModelAdmin):
     readonly_fields = (
         "user", "parent", "journey", "goal", "spec", "status", "status_reason", "route", "seq", "attempt", "state",
         "limit_tokens", "limit_seconds", "limit_usd", "used_tokens", "used_seconds", "used_usd",
-        "lease_owner", "lease_expires_at", "lane", "created_at", "started_at", "finished_at", "priority",
+        "lease_owner", "lease_expires_at", "weight", "created_at", "started_at", "finished_at", "priority",
     )
     fieldsets = (
         (None, {"fields": ("user", "parent", "journey", "goal", "spec", "status", "status_reason", "route", "seq", "priority")}),
         ("Budgets", {"fields": (("limit_tokens", "used_tokens"), ("limit_seconds", "used_seconds"), ("limit_usd", "used_usd"))}),
-        ("Engine", {"classes": ["collapse"], "fields": ("attempt", "lease_owner", "lease_expires_at", "lane", "state")}),
+        ("Engine", {"classes": ["collapse"], "fields": ("attempt", "lease_owner", "lease_expires_at", "weight", "state")}),
         ("Times", {"classes": ["collapse"], "fields": ("created_at", "started_at", "finished_at")}),
     )
     inlines = [StepInline, EventInline]

@@ -309,8 +309,8 @@ def fork_run_from_step(run_id: int, seq: int, by: str = "operator") -> Run:
         service_event(fork, "forked", f"Forked by {by} from run {source.pk} at step {seq}", parent=source.pk, seq=seq, by=by)
         service_event(source, "forked", f"{by} re-ran this run from step {seq} as run {fork.pk}", child=fork.pk, seq=seq)
         if fork.status == RunStatus.QUEUED:
-            run_id, lane = fork.pk, fork.lane
-            transaction.on_commit(lambda: dispatch.send_step(run_id, seq, lane))
+            ticket = dispatch.ticket_for(fork)
+            transaction.on_commit(lambda: dispatch.send_step(ticket))
     return fork
 
 
@@ -322,7 +322,7 @@ def copy_run(source: Run, steps: list[Step], seq: int) -> Run:
         policy=source.policy, state=state, seq=seq,
         route=steps[-1].route if steps else source.policy["start_route"],
         status=RunStatus.WAITING_HUMAN if waiting else RunStatus.QUEUED,
-        priority=source.priority, lane=source.lane,
+        priority=source.priority, weight=source.weight,
         limit_tokens=source.limit_tokens, limit_seconds=source.limit_seconds, limit_usd=source.limit_usd,
         used_tokens=sum(step.tokens for step in steps),
         used_seconds=sum(step.duration_seconds for step in steps),
