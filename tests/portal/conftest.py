@@ -1,5 +1,6 @@
 import pytest
 
+from tests.portal.browser import browser_page, chromium, shots  # noqa: F401 - fixtures
 from tests.portal.people import people  # noqa: F401 - a fixture
 
 

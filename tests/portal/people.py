@@ -8,6 +8,7 @@ import pytest
 import redis
 from django.conf import settings
 from django.contrib.auth.models import Group, User
+from django.db import transaction
 
 from journeys import services
 from journeys.models import Run, RunStatus, Step
@@ -45,8 +46,20 @@ def queued_run(user: User, words: int = 300) -> Run:
     return services.start_run(user, "write", GOAL, words=words)
 
 
+def idle_run(user: User) -> Run:
+    """A paused run: its first step message (sent on commit) finds it not steppable, so a worker
+    running in the session leaves it alone."""
+    with transaction.atomic():
+        run = queued_run(user)
+        services.pause_run(run.pk, by="test")
+    run.refresh_from_db()
+    return run
+
+
+@transaction.atomic
 def waiting_run(user: User, questions: list[str] | None = None) -> Run:
-    """A run whose agents asked the student a question, recorded as a step like a node would."""
+    """A run whose agents asked the student a question, recorded as a step like a node would.
+    Made in one transaction, so a worker that gets its first step message finds it waiting."""
     run = queued_run(user)
     human = {"pending": True, "kind": "clarify", "resume_route": run.route,
              "questions": questions or ["Which country should the essay focus on?", "Is it for a module on planning?"]}

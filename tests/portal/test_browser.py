@@ -1,0 +1,192 @@
+"""The portal and the operator console in headless Chromium, against a live server and real
+Celery workers. Every page visited is saved to screenshots/ (see README)."""
+from __future__ import annotations
+
+import pytest
+
+from journeys.models import Artifact, Event, Run, RunStatus, Source, Step
+from tests.conftest import wait_for
+from tests.portal.browser import CONTRAST_JS, PHONE, UNLABELLED_JS, log_in
+from tests.portal.people import PASSWORD, idle_run, make_people, queued_run, waiting_run
+
+pytestmark = pytest.mark.slow
+SECTION = "Urban surfaces store heat by day and release it at night, so cities stay warmer than their surroundings. " * 4
+
+
+def assert_accessible(page, where: str) -> None:
+    assert page.evaluate(UNLABELLED_JS) == [], f"unlabelled form controls on {where}"
+    assert page.evaluate(CONTRAST_JS) == [], f"text below WCAG AA contrast on {where}"
+
+
+def assert_fits_phone(page, where: str) -> None:
+    width = page.evaluate("document.documentElement.scrollWidth")
+    assert width <= PHONE["width"], f"{where} scrolls sideways at phone width ({width}px)"
+
+
+def slow_sections(script, count: int, latency: float) -> None:
+    for _ in range(count):
+        script.push("write_section", text=SECTION, latency=latency)
+
+
+def test_a_student_signs_up_starts_a_run_watches_it_live_and_downloads_it(worker, script, browser_page, shots):
+    # given a model slow enough to watch (three sections of ~1 s each)
+    slow_sections(script, 3, 1.0)
+    page = browser_page()
+
+    # when a new student signs up
+    page.goto("/")
+    shots.take(page, "home")
+    page.get_by_role("link", name="Create an account").click()
+    page.get_by_label("Username").fill("amina")
+    page.locator("#id_password1").fill(PASSWORD)
+    page.locator("#id_password2").fill(PASSWORD)
+    shots.take(page, "signup")
+    page.get_by_role("button", name="Sign up").click()
+
+    # then they land on the new-run form; a wrong submission shows inline errors
+    page.wait_for_url("**/runs/new/")
+    assert_accessible(page, "the new-run form")
+    page.get_by_label("Word target").fill("10")
+    page.get_by_role("button", name="Start").click()
+    assert page.locator("#id_goal_error").inner_text() == "This field is required."
+    assert "greater than or equal to 50" in page.locator("#id_words_error").inner_text()
+    shots.take(page, "new-run-errors")
+
+    # when they start a write journey (with markup in the goal, which must stay text)
+    page.get_by_label("Goal").fill("Urban heat islands and public health <script>alert('x')</script>")
+    page.get_by_label("Word target").fill("300")
+    page.get_by_label("Citation style").select_option("harvard")
+    page.get_by_role("button", name="Start").click()
+    page.wait_for_url("**/runs/*/")
+    run = Run.objects.get(user__username="amina")
+    page.evaluate("window.sameDocument = true")
+    shots.take(page, "run-started")
+
+    # then the page follows the run live, without reloading, until it succeeds
+    page.wait_for_function("document.querySelectorAll('#timeline .event').length >= 4", timeout=60_000)
+    shots.take(page, "run-in-progress")
+    page.wait_for_function("document.querySelector('#run-status').dataset.status === 'succeeded'", timeout=90_000)
+    assert page.evaluate("window.sameDocument") is True
+    run.refresh_from_db()
+    assert run.status == RunStatus.SUCCEEDED
+    shown = page.locator("#timeline .event").count()
+    assert shown == Event.objects.filter(run=run).count()
+    assert page.locator(".plan-item.state-done").count() == len(run.state["plan"]["sections"])
+    assert_accessible(page, "the run page")
+    shots.take(page, "run-succeeded")
+
+    # when they download the deliverable
+    with page.expect_download() as download:
+        page.get_by_role("link", name="essay.md").click()
+    text = open(download.value.path(), encoding="utf-8").read()
+
+    # then it is the delivered essay, and the script in the goal never ran
+    assert text == Artifact.objects.filter(run=run, name="deliverable").order_by("-version").first().content
+    assert "## " in text
+    assert page.errors == []
+
+    # and the run is in their library, which fits a phone screen
+    page.set_viewport_size(PHONE)
+    page.goto("/runs/")
+    assert page.get_by_role("link", name="Urban heat islands and public health").count() == 1
+    assert_fits_phone(page, "the library")
+    shots.take(page, "library-phone")
+    page.goto(f"/runs/{run.pk}/")
+    assert_fits_phone(page, "the run page")
+    shots.take(page, "run-phone")
+
+
+def test_an_operator_pauses_and_resumes_a_run_in_the_admin(worker, script, browser_page, shots):
+    # given a student's run with slow sections, and an operator in the console
+    slow_sections(script, 4, 1.5)
+    people = make_people()
+    run = queued_run(people.owner)
+    Run.objects.filter(pk=run.pk).update(spec={**run.spec, "sections": 4})
+    page = browser_page()
+    page.goto("/admin/login/")
+    page.get_by_label("Username").fill("operator")
+    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_role("button", name="Log in").click()
+    wait_for(lambda: Step.objects.filter(run=run).exists(), 30, what="the run to start")
+
+    # when the operator opens the run and pauses it
+    page.goto(f"/admin/journeys/run/{run.pk}/change/")
+    shots.take(page, "admin-run-running")
+    page.get_by_role("button", name="Pause").click()
+
+    # then the run stops after its current step and stays stopped
+    assert "pause done" in page.locator(".messagelist").inner_text()
+    assert page.locator("#admin-run-status").inner_text() == "Paused"
+    wait_for(lambda: not Run.objects.filter(pk=run.pk).exclude(lease_owner="").exists(), 20, what="the step in flight to end")
+    steps = Step.objects.filter(run=run).count()
+    page.wait_for_timeout(2500)
+    assert Step.objects.filter(run=run).count() == steps
+    assert Event.objects.filter(run=run, kind="paused", message__startswith="Paused by operator operator").exists()
+    shots.take(page, "admin-run-paused")
+
+    # when they resume it, then it runs to the end
+    page.get_by_role("button", name="Resume").click()
+    assert "resume done" in page.locator(".messagelist").inner_text()
+    wait_for(lambda: Run.objects.get(pk=run.pk).status == RunStatus.SUCCEEDED, 90, what="the resumed run to succeed")
+    page.reload()
+    assert page.locator("#admin-run-status").inner_text() == "Succeeded"
+    replay = page.locator(".replay").inner_text()
+    assert "reflect (critic) → finalize" in replay and "sections written" in replay
+    shots.take(page, "admin-run-succeeded-replay")
+    page.goto("/admin/journeys/run/costs/")
+    assert "owner" in page.locator("#cost-per-user").inner_text()
+    shots.take(page, "admin-cost-per-user")
+
+
+def test_citations_show_their_passage_on_hover_and_keyboard_focus(browser_page, shots, transactional_db):
+    # given a run whose draft cites a retrieved source
+    people = make_people()
+    run = idle_run(people.owner)
+    Artifact.objects.create(
+        run=run, name="deliverable", version=1, size=10, sha256="0" * 64, path="/x/essay.md",
+        content="# Heat\n\nNight-time temperatures stay higher in dense districts [@oke1982, p. 4].",
+    )
+    source = Source.objects.create(
+        run=run, user=people.owner, key="oke1982", csl={}, title="The energetic basis of the urban heat island",
+        provider="crossref", year=1982, doi="10.1002/qj.49710845502",
+    )
+    source.chunks.create(run=run, user=people.owner, ordinal=0, text="Urban canyons trap long-wave radiation at night.")
+    page = browser_page(viewport=PHONE)
+    log_in(page, "owner", PASSWORD)
+    page.goto(f"/runs/{run.pk}/")
+    tooltip = page.locator(".cite .tip")
+    assert not tooltip.is_visible()
+
+    # when the reader tabs to the citation, then its passage shows; likewise on hover
+    page.locator(".cite").focus()
+    assert tooltip.is_visible() and "trap long-wave radiation" in tooltip.inner_text()
+    shots.take(page, "citation-focused")
+    page.locator("h1").click()
+    page.locator(".cite").hover()
+    assert tooltip.is_visible()
+    assert_fits_phone(page, "the run page with a draft")
+    assert_accessible(page, "the run page with a draft")
+
+
+def test_the_run_can_be_paused_with_the_keyboard_alone(browser_page, shots, transactional_db):
+    # given a student on the page of their run, which waits for their answer
+    people = make_people()
+    run = waiting_run(people.owner)
+    page = browser_page()
+    log_in(page, "owner", PASSWORD)
+    page.goto(f"/runs/{run.pk}/")
+
+    # when they tab to "Pause" and press Enter
+    for _ in range(40):
+        page.keyboard.press("Tab")
+        if page.evaluate("document.activeElement.textContent.trim()") == "Pause":
+            break
+    else:
+        raise AssertionError("Pause is not reachable with the Tab key")
+    with page.expect_navigation():
+        page.keyboard.press("Enter")
+
+    # then the run is paused and the page says so
+    assert Run.objects.get(pk=run.pk).status == RunStatus.PAUSED
+    assert "Paused." in page.locator(".messages").inner_text()
+    shots.take(page, "paused-by-keyboard")
