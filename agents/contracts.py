@@ -84,8 +84,9 @@ class NodeContext:
         return f"run:{self.run_id}:seq:{self.seq}:attempt:{self.attempt}"
 
 
-# Statuses a node may end a run with, or put it into.
-NODE_STATUSES = frozenset({"succeeded", "failed", "waiting_human"})
+# Statuses a node may end a run with, or put it into. "waiting_children": the run sleeps until
+# every child run it started has ended (journeys.children wakes it).
+NODE_STATUSES = frozenset({"succeeded", "failed", "waiting_human", "waiting_children"})
 
 
 @dataclass

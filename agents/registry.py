@@ -12,10 +12,15 @@ from django.utils.module_loading import import_string
 from agents.contracts import NodeHandler
 
 NODES: dict[str, str] = {
+    "interpreter": "agents.interpreter.interpret",
     "planner": "agents.planner.plan",
-    "writer": "agents.writer.write_section",
+    "executor": "agents.executor.act",
     "critic": "agents.critic.reflect",
     "finalizer": "agents.finalizer.finalize",
+    # research
+    "researcher": "agents.researcher.research",
+    "research_gate": "agents.research_gate.check_sources",
+    "bibliography": "agents.research_gate.deliver_bibliography",
 }
 
 

@@ -1,45 +1,123 @@
-"""Writer: writes the next unwritten section of the plan as its own artifact."""
+"""Writer: one section of the draft from the evidence the run retrieved.
+
+Contract: section i's text goes to artifact `section-{i}` (Markdown with citation markers) and
+state["plan"]["sections"][i]["written"] gets its word count. Every marker in the text names a
+passage the writer was given for this section; any other marker a model produces is removed
+before the text is stored (and the removal is an event). A step with a `branch` writes the
+section both ways and keeps the one with the better evidence coverage; a step with `revise`
+rewrites it to fix the problems QA found.
+"""
 from __future__ import annotations
 
+from typing import Any
+
+from agents.citing import cited_pairs, keep_known
+from agents.common import count_words, evidence_for, sections_of, spec_of
 from agents.contracts import ArtifactOut, EventNote, NodeContext, Outcome
+from agents.llm.offline.text import sentences
+from agents.qa.support import lexical_support
+
+EVIDENCE_PER_SECTION = 8
 
 
-def next_section(sections: list[dict]) -> int | None:
-    return next((index for index, item in enumerate(sections) if not item["written"]), None)
-
-
-def write_section(context: NodeContext) -> Outcome:
-    plan = context.state["plan"]
-    sections = [dict(item) for item in plan["sections"]]
-    index = next_section(sections)
-    if index is None:
-        return Outcome(route="reflect", observation={"note": "every section is already written"})
+def write_step(context: NodeContext, step: dict[str, Any]) -> Outcome:
+    index = int(step["section"])
+    sections = sections_of(context)
     section = sections[index]
-    result = context.llm.complete(
-        "write_section",
-        {
-            "goal": context.goal,
-            "title": plan["title"],
-            "deliverable": context.spec["deliverable"],
-            "heading": section["heading"],
-            "points": section["points"],
-            "words": section["words"],
-            "previous": [item["heading"] for item in sections[:index]],
-        },
-    )
-    written = len(result.text.split())
-    section["written"] = written
-    done = sum(1 for item in sections if item["written"])
+    evidence = section_evidence(context, section) if needs_evidence(context) else []
+    base = section_inputs(context, sections, index, evidence, step)
+    events: list[EventNote] = []
+    if step.get("branch") and not step.get("revise"):
+        text, model, note = write_branches(context, base, step["branch"], evidence)
+        events.append(note)
+    else:
+        result = context.llm.complete("write_section", base)
+        text, model = result.text, result.model
+    text, removed = keep_known(text, {(item["key"], item["ordinal"]) for item in evidence})
+    if removed:
+        events.append(EventNote("integrity", f"Removed {len(removed)} citation(s) to passages the writer was not given: "
+                                + ", ".join(removed[:5]), {"removed": removed}))
+    return section_outcome(sections, index, text, model, events, revising=bool(step.get("revise")))
+
+
+def needs_evidence(context: NodeContext) -> bool:
+    phases = context.policy.get("phases") or []
+    return "research" in phases or "assemble" in phases
+
+
+def section_evidence(context: NodeContext, section: dict[str, Any]) -> list[dict[str, Any]]:
+    topic = spec_of(context).topic or context.goal
+    return evidence_for(context, f"{section['heading']} {' '.join(section['points'])} {topic}", EVIDENCE_PER_SECTION)
+
+
+def section_inputs(context: NodeContext, sections: list[dict], index: int, evidence: list[dict], step: dict) -> dict[str, Any]:
+    spec = spec_of(context)
+    section = sections[index]
+    revise = dict(step.get("revise") or {})
+    if revise and section.get("written"):
+        revise["previous"] = context.read_artifact(f"section-{index}")[:6000]
+    return {
+        "goal": context.goal,
+        "topic": spec.topic,
+        "title": (context.state.get("plan") or {}).get("title", ""),
+        "deliverable": spec.deliverable.replace("_", " "),
+        "heading": section["heading"],
+        "points": section["points"],
+        "words": section["words"],
+        "previous": [item["heading"] for item in sections[:index]],
+        "evidence": evidence,
+        "angle": "",
+        "revise": revise,
+    }
+
+
+def evidence_coverage(text: str, evidence: list[dict[str, Any]]) -> float:
+    """Share of sentences that carry a marker whose passage supports them (the branch metric)."""
+    passages = {(item["key"], item["ordinal"]): item["text"] for item in evidence}
+    found = sentences(text)
+    if not found:
+        return 0.0
+    supported = 0
+    for sentence in found:
+        pairs = [pair for pair in cited_pairs(sentence) if pair in passages]
+        if pairs and all(lexical_support(sentence, passages[pair])[0] for pair in pairs):
+            supported += 1
+    return supported / len(found)
+
+
+def write_branches(context: NodeContext, base: dict, branch: dict, evidence: list[dict]) -> tuple[str, str, EventNote]:
+    """Try the section both ways the plan named; keep the better on the branch's metric."""
+    tried = []
+    for label, option in zip("AB", branch["options"], strict=False):
+        result = context.llm.complete("write_section", {**base, "angle": option})
+        text, _ = keep_known(result.text, {(item["key"], item["ordinal"]) for item in evidence})
+        closeness = -abs(count_words(text) - base["words"])
+        tried.append((evidence_coverage(text, evidence), closeness, label, option, text, result.model))
+    tried.sort(reverse=True)
+    score, _, label, option, text, model = tried[0]
+    ordered = sorted(tried, key=lambda item: item[2])
+    scores = ", ".join(f"{item[2]} {item[0]:.2f}" for item in ordered)
+    message = f"Tried section \"{base['heading']}\" two ways ({scores} {branch['metric']}); kept {label}: {option}"
+    note = EventNote("branch", message,
+                     {"scores": {item[2]: round(item[0], 3) for item in tried}, "kept": label})
+    return text, model, note
+
+
+def section_outcome(sections: list[dict], index: int, text: str, model: str, events: list[EventNote], revising: bool) -> Outcome:
+    written = count_words(text)
+    sections[index]["written"] = written
+    citations = len(set(cited_pairs(text)))
+    verb = "Revised" if revising else "Wrote"
+    events.insert(0, EventNote(
+        "action", f"{verb} section {index + 1}/{len(sections)} \"{sections[index]['heading']}\" "
+                  f"({written} words, {citations} cited passages)",
+        {"section": index, "words": written, "citations": citations, "model": model},
+    ))
     return Outcome(
         route="reflect",
-        delta={"plan": {"sections": sections}, "progress": round(0.1 + 0.85 * done / len(sections), 3)},
-        events=[
-            EventNote(
-                "action",
-                f"Wrote section {index + 1}/{len(sections)} \"{section['heading']}\" ({written} words)",
-                {"section": index, "words": written, "model": result.model},
-            )
-        ],
-        artifacts=[ArtifactOut(f"section-{index}", result.text, kind="section")],
-        observation={"section": index, "words": written},
+        delta={"plan": {"sections": sections}},
+        events=events,
+        artifacts=[ArtifactOut(f"section-{index}", text, kind="section")],
+        observation={"status": "done", "section": index, "words": written,
+                     "signature": f"section {index}: {written} words, {citations} citations"},
     )

@@ -42,7 +42,7 @@ def wait_runs(run_ids: list[int], timeout: float = 900) -> None:
 
 def engine_latency(user, steps: int) -> tuple[list[float], Run]:
     sections = sections_for(steps)
-    run = services.start_run(user, "write", GOAL, words=max(200, 40 * sections), spec={"sections": sections})
+    run = services.start_run(user, "sketch", GOAL, words=max(200, 40 * sections), spec={"sections": sections})
     wait_runs([run.pk])
     run.refresh_from_db()
     assert run.status == "succeeded", run.status_reason
@@ -53,7 +53,7 @@ def engine_latency(user, steps: int) -> tuple[list[float], Run]:
 def engine_throughput(user, runs: int, steps: int) -> tuple[float, int]:
     sections = sections_for(steps)
     began = time.monotonic()
-    ids = [services.start_run(user, "write", f"{GOAL} {index}", words=40 * sections, spec={"sections": sections}).pk
+    ids = [services.start_run(user, "sketch", f"{GOAL} {index}", words=40 * sections, spec={"sections": sections}).pk
            for index in range(runs)]
     wait_runs(ids)
     elapsed = time.monotonic() - began

@@ -3,6 +3,7 @@ whole product on one machine with nothing configured (the embedded default). `os
 here and nowhere else."""
 from __future__ import annotations
 
+import json
 import os
 from pathlib import Path
 
@@ -59,6 +60,19 @@ def env_list(name: str, default: list[str]) -> list[str]:
     if raw is None or raw.strip() == "":
         return default
     return [item.strip() for item in raw.split(",") if item.strip()]
+
+
+def env_json_object(name: str, default: dict) -> dict:
+    raw = os.environ.get(name)
+    if raw is None or raw.strip() == "":
+        return default
+    try:
+        value = json.loads(raw)
+    except json.JSONDecodeError as error:
+        raise ImproperlyConfigured(f"{name} must be a JSON object, got {raw[:80]!r}: {error.msg}") from error
+    if not isinstance(value, dict):
+        raise ImproperlyConfigured(f"{name} must be a JSON object, got {type(value).__name__}")
+    return value
 
 
 DEBUG = env_bool("DEBUG", False)
@@ -164,10 +178,6 @@ WHITENOISE_AUTOREFRESH = DEBUG
 LOGIN_URL = "portal:login"
 LOGIN_REDIRECT_URL = "portal:run-list"
 LOGOUT_REDIRECT_URL = "portal:home"
-# Uploads through the portal and the API: one file, this size at most (checked before storing).
-HW_UPLOAD_MAX_BYTES = env_int("HW_UPLOAD_MAX_BYTES", 10 * 1024 * 1024, minimum=1024)
-DATA_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
-FILE_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
 MEDIA_ROOT = Path(env_str("HW_MEDIA_ROOT", str(BASE_DIR / "var" / "media")))
 
 LOGGING = {
@@ -242,8 +252,11 @@ CELERY_BEAT_SCHEDULE = {
 }
 
 # --- The engine -------------------------------------------------------------------------------
-# How long a claimed step may run before another worker may take it over (crash recovery).
-HW_STEP_LEASE_SECONDS = env_int("HW_STEP_LEASE_SECONDS", 300, minimum=1)
+# A claimed step's lease: renewed every third of it while the step runs; a worker that dies
+# stops renewing, and another may take the step over this long after (crash recovery).
+HW_STEP_LEASE_SECONDS = env_int("HW_STEP_LEASE_SECONDS", 60, minimum=1)
+# A step that runs longer than this is killed (Celery hard time limit), whatever its lease.
+HW_STEP_TIME_LIMIT_SECONDS = env_int("HW_STEP_TIME_LIMIT_SECONDS", 900, minimum=1)
 # How long an enqueued step may wait in the queue before the reaper sends it again.
 HW_DISPATCH_GRACE_SECONDS = env_int("HW_DISPATCH_GRACE_SECONDS", 600, minimum=1)
 HW_DELIVERABLES_DIR = Path(env_str("HW_DELIVERABLES_DIR", str(BASE_DIR / "var" / "deliverables")))
@@ -254,6 +267,10 @@ HW_DEFAULT_BUDGET = {
     "usd": env_float("HW_BUDGET_USD", 5.0),
 }
 HW_GOAL_MAX_CHARS = env_int("HW_GOAL_MAX_CHARS", 20_000, minimum=100)
+# Uploaded documents (drafts to rewrite, papers to turn into slides): refused above this size,
+# and refused when fewer words than this can be read from them.
+HW_UPLOAD_MAX_BYTES = env_int("HW_UPLOAD_MAX_BYTES", 20 * 1024 * 1024, minimum=1024)
+HW_UPLOAD_MIN_WORDS = env_int("HW_UPLOAD_MIN_WORDS", 20, minimum=1)
 
 # --- LLM --------------------------------------------------------------------------------------
 # litellm model strings, tried in order. The default is the built-in offline model.
@@ -285,6 +302,39 @@ HW_API_RATES = {
     "user": env_str("HW_API_RATE_USER", "600/minute"),
     "anon": env_str("HW_API_RATE_ANON", "60/minute"),
 }
+
+# --- Research: scholarly search and full-text fetching ---------------------------------------
+# Base URL per provider, as a JSON object, e.g. {"openalex": "http://127.0.0.1:8001/openalex"};
+# providers not named use their real public endpoints (tools.scholarly.DEFAULT_BASE_URLS).
+HW_SCHOLARLY_BASE_URLS = env_json_object("HW_SCHOLARLY_BASE_URLS", {})
+# The embedded default needs no network: with the built-in model and no provider URLs set, the
+# Researcher searches the bundled demo corpus (fictitious works, DOIs 10.5555) through the
+# "corpus" provider, and every deliverable built from it says so. Set HW_SCHOLARLY_CORPUS to a
+# directory of CSL-JSON records to use another corpus, or to "" to use the public APIs.
+_EMBEDDED_DEFAULT = HW_LLM_MODELS == ["handywriterz/offline"] and not HW_SCHOLARLY_BASE_URLS
+HW_SCHOLARLY_CORPUS = env_str(
+    "HW_SCHOLARLY_CORPUS", str(BASE_DIR / "tools" / "scholarly" / "demo_corpus") if _EMBEDDED_DEFAULT else ""
+)
+# Enabled providers in order of preference: the Researcher asks the first two first and widens
+# to the rest (agents/research/ladder.py).
+HW_SCHOLARLY_PROVIDERS = env_list(
+    "HW_SCHOLARLY_PROVIDERS",
+    ["corpus"] if HW_SCHOLARLY_CORPUS else ["openalex", "crossref", "semantic_scholar", "europe_pmc", "arxiv"],
+)
+# Contact address sent to the providers (OpenAlex and Crossref "polite pool", Europe PMC email).
+HW_SCHOLARLY_MAILTO = env_str("HW_SCHOLARLY_MAILTO", "")
+HW_SCHOLARLY_USER_AGENT = env_str("HW_SCHOLARLY_USER_AGENT", "HandyWriterz/0.1 (academic writing assistant)")
+HW_SCHOLARLY_TIMEOUT_SECONDS = env_float("HW_SCHOLARLY_TIMEOUT_SECONDS", 10.0)
+HW_SCHOLARLY_MAX_RETRIES = env_int("HW_SCHOLARLY_MAX_RETRIES", 2, minimum=0)
+# A provider asking us to wait longer than this (Retry-After) is skipped for the pass instead.
+HW_SCHOLARLY_RETRY_AFTER_CAP_SECONDS = env_float("HW_SCHOLARLY_RETRY_AFTER_CAP_SECONDS", 5.0)
+HW_SEMANTIC_SCHOLAR_API_KEY = env_str("HW_SEMANTIC_SCHOLAR_API_KEY", "")
+# Hosts the full-text fetcher may reach even though they resolve to private or loopback
+# addresses (the SSRF guard refuses those otherwise). Tests and the evaluation harness: 127.0.0.1.
+HW_FETCH_ALLOWED_HOSTS = env_list("HW_FETCH_ALLOWED_HOSTS", [])
+HW_FETCH_MAX_BYTES = env_int("HW_FETCH_MAX_BYTES", 5_000_000, minimum=1000)
+HW_FETCH_TIMEOUT_SECONDS = env_float("HW_FETCH_TIMEOUT_SECONDS", 15.0)
+
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
         "rest_framework.authentication.TokenAuthentication",

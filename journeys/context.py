@@ -14,6 +14,11 @@ from journeys.models import Run
 
 SERVICE_FACTORIES: dict[str, str] = {
     "evidence": "journeys.evidence.evidence_reader",
+    "uploads": "journeys.uploads.upload_reader",
+    "children": "journeys.children.children_reader",
+    # research (agents.researcher)
+    "scholarly": "journeys.research.scholarly_service",
+    "readings": "journeys.research.readings_reader",
 }
 
 

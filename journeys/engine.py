@@ -26,6 +26,7 @@ from agents.contracts import BudgetView, EventNote, NodeContext, Outcome
 from agents.llm import LLMGateway, UsageMeter
 from agents.registry import node_handler
 from journeys.context import build_services
+from journeys.leases import keeper
 from journeys.models import STEPPABLE_STATUSES, Run, RunStatus
 from journeys.persistence import ArtifactLoader, persist_step
 
@@ -85,9 +86,14 @@ def advance(run_id: int, seq: int) -> str:
     owner = new_lease_owner()
     if not claim(run_id, seq, owner):
         return "skipped"
-    run = Run.objects.get(pk=run_id)
-    execution = execute(run)
-    return "done" if persist_step(run_id, seq, owner, execution) else "lost"
+    leases = keeper()
+    leases.hold(owner)
+    try:
+        run = Run.objects.get(pk=run_id)
+        execution = execute(run)
+        return "done" if persist_step(run_id, seq, owner, execution) else "lost"
+    finally:
+        leases.drop(owner)
 
 
 def ending_for(run: Run) -> str:

@@ -15,7 +15,7 @@ from django.utils import timezone
 from django.utils.module_loading import import_string
 
 from agents.contracts import ArtifactOut, EventNote, Record
-from journeys import dispatch
+from journeys import children, dispatch, services
 from journeys.models import Artifact, Event, Run, RunStatus, Step
 from journeys.state import merge_patch
 
@@ -28,6 +28,8 @@ logger = logging.getLogger(__name__)
 # `write(run: Run, seq: int, data: dict) -> None`, called inside the step's transaction.
 RECORD_WRITERS: dict[str, str] = {
     "source": "journeys.evidence.write_source",
+    "task_spec": "journeys.specs.write_task_spec",
+    "child_runs": "journeys.children.write_children",
 }
 
 
@@ -121,6 +123,10 @@ def next_status(run: Run, execution: Execution) -> str:
         return RunStatus.PAUSED
     if outcome_status == "waiting_human":
         return RunStatus.WAITING_HUMAN
+    if outcome_status == "waiting_children" and children.open_children(run):
+        # Checked with the run row locked: a child that ended meanwhile either committed before
+        # (then it is not open and the run continues) or waits for this lock and wakes the run.
+        return RunStatus.WAITING_CHILDREN
     return RunStatus.RUNNING
 
 
@@ -179,9 +185,11 @@ def update_run(run: Run, execution: Execution, delta: dict) -> None:
     if run.is_terminal:
         run.finished_at = now
         run.status_reason = outcome.reason or execution.ending or run.status_reason
-    elif run.status == RunStatus.WAITING_HUMAN:
+    elif run.status in {RunStatus.WAITING_HUMAN, RunStatus.WAITING_CHILDREN}:
         run.status_reason = outcome.reason
     run.save()
+    if run.is_terminal and run.parent_id:
+        services.wake_parent(run)
     if continuing:
         ticket = dispatch.ticket_for(run)
         transaction.on_commit(lambda: dispatch.send_step(ticket))

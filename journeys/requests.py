@@ -6,36 +6,33 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
-CITATION_STYLES = [
-    ("apa", "APA 7th"),
-    ("harvard", "Harvard"),
-    ("mla", "MLA 9th"),
-    ("chicago", "Chicago author-date"),
-    ("ieee", "IEEE"),
-    ("vancouver", "Vancouver"),
-]
-LEVELS = [
-    ("school", "Secondary school"),
-    ("undergraduate", "Undergraduate"),
-    ("masters", "Master's"),
-    ("doctoral", "Doctoral"),
-]
-MAX_REGION_CHARS = 80
-MAX_RECENCY_YEARS = 50
+from agents import taskspec
+
+STYLE_NAMES = {"apa": "APA 7th", "harvard": "Harvard", "mla": "MLA 9th", "chicago": "Chicago author-date",
+               "ieee": "IEEE", "vancouver": "Vancouver"}
+LEVEL_NAMES = {"secondary": "Secondary school", "undergraduate": "Undergraduate", "postgraduate": "Postgraduate (Master's)",
+               "doctoral": "Doctoral"}
+# The values are TaskSpec's own, so a choice offered here is always one the spec accepts.
+CITATION_STYLES = [(style, STYLE_NAMES.get(style, style)) for style in taskspec.CITATION_STYLES]
+LEVELS = [(level, LEVEL_NAMES.get(level, level)) for level in taskspec.LEVELS]
+MAX_REGION_CHARS = 60
+MAX_RECENCY_YEARS = 100
+MAX_MIN_SOURCES = 100
 UPLOAD_EXTENSIONS = (".docx", ".pdf", ".txt", ".md")
 
-# Keys copied from a validated request into the run's spec (TaskSpec field names).
-SPEC_FIELDS = ("style", "level", "region", "recency", "deadline")
+# Request field -> TaskSpec field, for the fields copied into the run's spec.
+SPEC_FIELDS = {"style": "style", "level": "level", "region": "region", "recency": "recency_years",
+               "deadline": "deadline", "min_sources": "min_sources"}
 
 
 def spec_from_request(cleaned: dict[str, Any]) -> dict[str, Any]:
     """The run spec from validated request fields; empty optional fields are left out."""
     spec: dict[str, Any] = {}
-    for name in SPEC_FIELDS:
+    for name, field in SPEC_FIELDS.items():
         value = cleaned.get(name)
         if value in (None, ""):
             continue
-        spec[name] = value.isoformat() if isinstance(value, date) else value
+        spec[field] = value.isoformat() if isinstance(value, date) else value
     return spec
 
 

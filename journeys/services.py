@@ -15,12 +15,11 @@ from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 
-from journeys import dispatch
+from agents.taskspec import MAX_WORDS, MIN_WORDS, SpecError, spec_data, validate_spec
+from journeys import dispatch, uploads
 from journeys.models import PAUSABLE_STATUSES, TERMINAL_STATUSES, Artifact, Chunk, Event, Run, RunStatus, Source, Step
-from journeys.policies import PolicyError, load_policy
+from journeys.policies import Policy, PolicyError, load_policy
 from journeys.state import merge_patch, replay
-
-MIN_WORDS, MAX_WORDS = 50, 50_000
 
 
 class InvalidRequest(ValueError):
@@ -59,6 +58,24 @@ def validate_words(words: Any, default: int) -> int:
     if not MIN_WORDS <= value <= MAX_WORDS:
         raise InvalidRequest(f"the word target must be between {MIN_WORDS} and {MAX_WORDS}, got {value}")
     return value
+
+
+def build_spec(policy: Policy, words: int | None, fields: dict[str, Any]) -> dict[str, Any]:
+    """The run's TaskSpec from the policy's defaults and the fields the student gave explicitly.
+
+    `explicit` lists those fields so the GoalInterpreter never overrides them with a guess."""
+    given = {key: value for key, value in fields.items() if value is not None and value != "" and value != []}
+    if words is not None:
+        given["words"] = validate_words(words, policy.gates.default_words)
+    elif "words" in given:
+        given["words"] = validate_words(given["words"], policy.gates.default_words)
+    explicit = sorted(key for key in given if key not in {"uploads", "interpreted", "topic", "explicit", "part"})
+    defaults = {"deliverable": policy.deliverable, "words": policy.gates.default_words, **policy.spec_defaults}
+    try:
+        spec = validate_spec({**defaults, **given, "explicit": explicit})
+    except SpecError as error:
+        raise InvalidRequest(str(error)) from None
+    return spec_data(spec)
 
 
 def resolve_budgets(defaults: dict[str, float], request: BudgetRequest) -> dict[str, Any]:
@@ -108,19 +125,29 @@ def start_run(
     spec: dict[str, Any] | None = None,
     budgets: BudgetRequest = BudgetRequest(),
     priority: int = 0,
+    files: list[uploads.UploadedFile] | tuple = (),
+    parent: Run | None = None,
 ) -> Run:
-    """Validate the request, create the run and enqueue its first step after commit."""
+    """Validate the request (goal, spec fields, uploads, budgets), create the run with its
+    uploads and enqueue its first step after commit. Any invalid input raises InvalidRequest
+    before anything is written."""
     try:
         policy = load_policy(journey)
     except PolicyError as error:
         raise InvalidRequest(str(error)) from error
     goal = validate_goal(goal)
-    run_spec = {"deliverable": policy.deliverable, **(spec or {})}
-    run_spec["words"] = validate_words(words if words is not None else run_spec.get("words"), policy.gates.default_words)
+    run_spec = build_spec(policy, words, dict(spec or {}))
+    try:
+        prepared = [uploads.prepare_upload(item.filename, item.data) for item in files]
+    except uploads.UploadRefused as error:
+        raise InvalidRequest(str(error)) from None
+    if policy.requires_upload and not prepared and not run_spec["uploads"]:
+        raise InvalidRequest(f"the {journey} journey needs an uploaded document (DOCX, PDF or TXT)")
     limits = resolve_budgets(policy.budgets.model_dump(), budgets)
     with transaction.atomic():
         run = Run.objects.create(
             user=user,
+            parent=parent,
             journey=journey,
             goal=goal,
             spec=run_spec,
@@ -131,7 +158,9 @@ def start_run(
             lease_expires_at=timezone.now() + timezone.timedelta(seconds=settings.HW_DISPATCH_GRACE_SECONDS),
             **limits,
         )
-        service_event(run, "created", f"Run created: {journey} journey, {run_spec['words']} words", spec=run_spec)
+        for item in prepared:
+            uploads.store_upload(run, item)
+        service_event(run, "created", f"Run created: {journey} journey, {run_spec['words']} words", spec=run.spec)
         ticket = dispatch.ticket_for(run)
         transaction.on_commit(lambda: dispatch.send_step(ticket))
     return run
@@ -201,7 +230,24 @@ def abort_run(run_id: int, by: str = "operator", reason: str = "") -> Run:
         run.save(update_fields=["status", "status_reason", "finished_at", "lease_owner", "lease_expires_at", "updated_at"])
         release_slot_on_commit(run)
         service_event(run, "aborted", f"Aborted by {by}" + (f": {reason}" if reason else ""), by=by)
+        wake_parent(run)
     return run
+
+
+def wake_parent(child: Run) -> None:
+    """Called inside the transaction that made `child` terminal: re-queue its parent if the parent
+    waits for its children and none is still going. Locking the parent row serialises sibling
+    endings, so the last child to end always sees the others ended (journeys.children)."""
+    if child.parent_id is None:
+        return
+    parent = Run.objects.select_for_update().get(pk=child.parent_id)
+    if parent.status != RunStatus.WAITING_CHILDREN:
+        return
+    going = Run.objects.filter(parent=parent).exclude(pk=child.pk).exclude(status__in=TERMINAL_STATUSES).exists()
+    if going:
+        return
+    service_event(parent, "children", "Every part has ended; the assignment continues")
+    requeue(parent)
 
 
 def answer_run(run_id: int, answers: dict[str, Any], by: str = "student") -> Run:
@@ -227,6 +273,22 @@ def answer_run(run_id: int, answers: dict[str, Any], by: str = "student") -> Run
         service_event(run, "answered", f"{by} answered; continuing at '{route}'", answers=answers)
         requeue(run)
     return run
+
+
+def attach_upload(run_id: int, filename: str, data: bytes, by: str = "student") -> str:
+    """Add a document to a run that has not ended; returns its Source key. A refused file
+    (empty, unreadable, too large) raises InvalidRequest and changes nothing."""
+    try:
+        prepared = uploads.prepare_upload(filename, data)
+    except uploads.UploadRefused as error:
+        raise InvalidRequest(str(error)) from None
+    with transaction.atomic():
+        run = locked_run(run_id)
+        if run.is_terminal:
+            raise InvalidRequest(f"run {run.pk} has already ended ({run.status}); start a new run for this file")
+        key = uploads.store_upload(run, prepared)
+        service_event(run, "upload", f"{by} uploaded {prepared.filename} ({prepared.words} words) as {key}", key=key)
+    return key
 
 
 def reap_runs(limit: int = 500) -> int:

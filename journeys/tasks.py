@@ -11,8 +11,9 @@ from journeys import engine, services
     name="journeys.tasks.advance_run_task",
     acks_late=True,
     ignore_result=True,
-    # A step never outlives its lease: after this the worker kills it and another may take over.
-    time_limit=settings.HW_STEP_LEASE_SECONDS,
+    # A hung step is killed after this; its lease, no longer renewed, then expires and the
+    # reaper re-offers the step (journeys/leases.py).
+    time_limit=settings.HW_STEP_TIME_LIMIT_SECONDS,
 )
 def advance_run_task(run_id: int, seq: int) -> str:
     """Idempotent by construction: a duplicate or late message fails the claim and does nothing."""

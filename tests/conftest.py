@@ -15,6 +15,8 @@ import pytest
 import redis
 from django.conf import settings
 
+from tests.fakes.scholarly_server import ScholarlyServer
+
 ROOT = Path(__file__).resolve().parent.parent
 SCRIPT_NAME = os.environ["HW_SCRIPT_NAME"]
 
@@ -44,8 +46,9 @@ def subprocess_env() -> dict[str, str]:
 class Workers:
     """Celery worker subprocesses (prefork) with an embedded beat for the lease reaper."""
 
-    def __init__(self, log_dir: Path) -> None:
+    def __init__(self, log_dir: Path, env: dict[str, str] | None = None) -> None:
         self.log_dir = log_dir
+        self.env = env or {}
         self.processes: list[subprocess.Popen] = []
         self.started = 0
 
@@ -59,7 +62,7 @@ class Workers:
         ]
         if beat:
             command += ["-B", "-s", str(self.log_dir / f"beat-schedule-{self.started}")]
-        env = {**subprocess_env(), **(extra_env or {})}
+        env = {**subprocess_env(), **self.env, **(extra_env or {})}
         process = subprocess.Popen(
             command, cwd=ROOT, env=env, stdout=log.open("w"), stderr=subprocess.STDOUT, start_new_session=True
         )
@@ -98,9 +101,18 @@ def redis_client() -> redis.Redis:
 
 
 @pytest.fixture(scope="session")
-def workers(django_db_setup, django_db_blocker, redis_client, tmp_path_factory):
+def scholarly_server():
+    """The fake scholarly APIs on 127.0.0.1 (tests/fakes/scholarly_server.py), started before any
+    worker so every worker gets its base URLs; tests change corpus and knobs, then reset them."""
+    server = ScholarlyServer(ROOT / "tests" / "fixtures" / "corpora" / "urban_heat").start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture(scope="session")
+def workers(django_db_setup, django_db_blocker, redis_client, scholarly_server, tmp_path_factory):
     """One worker for the session, started on first use; stopped before the test DB is dropped."""
-    pool = Workers(tmp_path_factory.mktemp("workers"))
+    pool = Workers(tmp_path_factory.mktemp("workers"), env=scholarly_server.env())
     pool.start()
     yield pool
     pool.stop_all()
@@ -125,6 +137,10 @@ class Script:
 
     def key(self, task: str) -> str:
         return f"hw:scripted:{SCRIPT_NAME}:{task}"
+
+    def release(self, hold: str) -> None:
+        """Let the calls scripted with `hold=hold` finish."""
+        self.client.set(f"hw:scripted:{SCRIPT_NAME}:release:{hold}", 1)
 
     def clear(self) -> None:
         keys = list(self.client.scan_iter(f"hw:scripted:{SCRIPT_NAME}:*"))

@@ -50,7 +50,7 @@ def test_bad_input_gets_one_clear_line_and_a_nonzero_exit(transactional_db, args
 
 
 def test_start_follow_prints_progress_and_ends_with_the_final_status_as_json(worker, script):
-    result = journey("start", "--journey", "write", "--goal", "Write about green roofs in cities",
+    result = journey("start", "--journey", "sketch", "--goal", "Write about green roofs in cities",
                      "--words", "200", "--sections", "2", "--follow", "--json")
 
     assert result.returncode == 0, result.stderr
@@ -60,35 +60,37 @@ def test_start_follow_prints_progress_and_ends_with_the_final_status_as_json(wor
     assert any(line.startswith("[") and "100%" in line for line in lines)
     assert any("verdict" in line for line in lines)
     status = journey_json("status", str(final["run_id"]))
-    assert status["seq"] == 6 and status["deliverables"][0].endswith("essay.md")
+    assert status["seq"] == 6 and any(path.endswith("essay.md") for path in status["deliverables"])
     assert status["usage"]["tokens"] > 0 and status["budgets"]["usd"] == 2.0
 
 
 def test_pause_resume_and_abort_from_the_cli(worker, script, student):
-    # given two runs whose sections are slow to write
-    for _ in range(30):
-        script.push("write_section", text="Slow words for a slow section. " * 10, latency=1.0)
-    started = [journey_json("start", "--journey", "write", "--goal", f"Essay {index} on rivers", "--words", "800",
-                            "--sections", "8") for index in range(2)]
-    paused, aborted = (Run.objects.get(pk=item["run_id"]) for item in started)
+    # given two runs whose first sections are held in flight by the model
+    script.push("write_section", hold="first-sections", hold_max=300)
+    script.push("write_section", hold="first-sections", hold_max=300)
+    started = [journey_json("start", "--journey", "sketch", "--goal", f"Essay {index} on rivers", "--words", "300",
+                            "--sections", "3") for index in range(2)]
+    held, aborted = (Run.objects.get(pk=item["run_id"]) for item in started)
 
-    # when the second is aborted and the first paused once it is under way
+    def first_sections_in_flight():
+        return all(run.seq == 1 and run.lease_owner for run in Run.objects.filter(pk__in=[held.pk, aborted.pk]))
+
+    # when, with both steps in flight, the second is aborted and the first paused
+    wait_for(first_sections_in_flight, 60, what="both runs' first sections to be in flight")
     assert journey_json("abort", str(aborted.pk))["status"] == "aborted"
-    wait_for(lambda: Step.objects.filter(run=paused).count() >= 2, 30, what="the first run to get going")
-    assert journey_json("pause", str(paused.pk))["status"] == "paused"
+    assert journey_json("pause", str(held.pk))["status"] == "paused"
+    script.release("first-sections")
 
-    # then the paused run stops advancing (after the step in flight), and resumes to the end
-    def settled():
-        paused.refresh_from_db()
-        return not paused.lease_owner
-
-    wait_for(settled, 20, what="the in-flight step to finish")
-    frozen_at = Step.objects.filter(run=paused).count()
+    # then the step in flight is kept, and the paused run goes no further
+    wait_for(lambda: Step.objects.filter(run=held, seq=1).exists(), 60, what="the step in flight to finish")
     time.sleep(2)  # long enough for several steps, had the run not been paused
-    assert Step.objects.filter(run=paused).count() == frozen_at
-    assert journey("resume", str(paused.pk), "--json").returncode == 0
-    wait_for(lambda: Run.objects.get(pk=paused.pk).status == RunStatus.SUCCEEDED, 60, what="the resumed run to finish")
+    held.refresh_from_db()
+    assert (held.status, held.seq, Step.objects.filter(run=held).count()) == (RunStatus.PAUSED, 2, 2)
+
+    # and resume carries it to the end; the aborted run never produced a deliverable
+    assert journey_json("resume", str(held.pk))["status"] == "queued"
+    wait_for(lambda: Run.objects.get(pk=held.pk).status == RunStatus.SUCCEEDED, 90, what="the resumed run to finish")
     aborted.refresh_from_db()
     assert aborted.status == RunStatus.ABORTED and not aborted.artifacts.filter(name="deliverable").exists()
-    resumed_again = journey("resume", str(paused.pk))
+    resumed_again = journey("resume", str(held.pk))
     assert resumed_again.returncode != 0 and "only paused runs can be resumed" in resumed_again.stderr

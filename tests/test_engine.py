@@ -32,7 +32,7 @@ def assert_no_duplicate_events(run: Run) -> None:
 
 def test_a_run_completes_and_its_deltas_replay_to_its_state(worker, script, student):
     # given a write journey of 300 words in 3 sections
-    run = services.start_run(student, "write", GOAL, words=300, spec={"sections": 3})
+    run = services.start_run(student, "sketch", GOAL, words=300, spec={"sections": 3})
 
     # when the worker drives it
     wait_until_ended(run)
@@ -40,7 +40,7 @@ def test_a_run_completes_and_its_deltas_replay_to_its_state(worker, script, stud
     # then it succeeded through plan -> (act -> reflect) x3 -> finalize, once per seq
     assert run.status == RunStatus.SUCCEEDED, run.status_reason
     nodes = list(Step.objects.filter(run=run).values_list("node", flat=True))
-    assert nodes == ["planner"] + ["writer", "critic"] * 3 + ["finalizer"]
+    assert nodes == ["planner"] + ["executor", "critic"] * 3 + ["finalizer"]
     assert_each_seq_once(run)
     deltas = list(Step.objects.filter(run=run).order_by("seq").values_list("delta", flat=True))
     assert replay(deltas) == run.state
@@ -56,7 +56,7 @@ def test_a_run_completes_and_its_deltas_replay_to_its_state(worker, script, stud
 def test_a_worker_killed_mid_step_costs_only_a_delay(worker, script, student):
     # given a run whose first section takes a slow model call
     script.push("write_section", text="A slow but fine section. " * 20, latency=3)
-    run = services.start_run(student, "write", GOAL, words=300, spec={"sections": 3})
+    run = services.start_run(student, "sketch", GOAL, words=300, spec={"sections": 3})
 
     # when the worker is SIGKILLed while that step holds its lease
     def in_slow_step():
@@ -80,7 +80,7 @@ def test_a_worker_killed_mid_step_costs_only_a_delay(worker, script, student):
 
 def test_duplicated_and_late_messages_are_harmless(worker, script, student):
     # given a run whose first message is sent five times
-    run = services.start_run(student, "write", GOAL, words=200, spec={"sections": 2})
+    run = services.start_run(student, "sketch", GOAL, words=200, spec={"sections": 2})
     for _ in range(4):
         dispatch.send_step(dispatch.StepTicket(run.pk, 0, run.user_id))
     wait_until_ended(run)
@@ -111,7 +111,7 @@ def redis_queues_empty(worker) -> bool:
 def test_budget_exhaustion_ends_cleanly_with_the_best_draft(worker, script, student):
     # given a token budget that covers the plan and about two sections
     run = services.start_run(
-        student, "write", GOAL, words=600, spec={"sections": 6}, budgets=services.BudgetRequest(tokens=1600)
+        student, "sketch", GOAL, words=600, spec={"sections": 6}, budgets=services.BudgetRequest(tokens=1600)
     )
 
     # when it runs out
@@ -120,7 +120,7 @@ def test_budget_exhaustion_ends_cleanly_with_the_best_draft(worker, script, stud
     # then the run ends as budget_exhausted, with the sections written so far delivered and a note
     assert run.status == RunStatus.BUDGET_EXHAUSTED
     assert "tokens" in run.status_reason
-    assert Step.objects.filter(run=run, node="writer").count() < 6
+    assert Step.objects.filter(run=run, node="executor").count() < 6
     deliverable = run.artifacts.get(name="deliverable")
     content = deliverable.content
     assert "stopped early (budget_exhausted: tokens)" in content and "## Introduction" in content
@@ -130,7 +130,7 @@ def test_budget_exhaustion_ends_cleanly_with_the_best_draft(worker, script, stud
 def test_a_crashing_node_becomes_an_error_and_a_route(worker, script, student):
     # given a model that fails the first section's call
     script.push("write_section", error=500, message="upstream exploded")
-    run = services.start_run(student, "write", GOAL, words=200, spec={"sections": 2})
+    run = services.start_run(student, "sketch", GOAL, words=200, spec={"sections": 2})
 
     # when the run proceeds
     wait_until_ended(run)
@@ -148,7 +148,7 @@ def test_a_crashing_node_becomes_an_error_and_a_route(worker, script, student):
 def test_a_node_that_keeps_crashing_fails_the_run_with_a_reason(worker, script, student):
     for _ in range(6):
         script.push("plan_outline", error=500, message="planner down")
-    run = services.start_run(student, "write", GOAL, words=200)
+    run = services.start_run(student, "sketch", GOAL, words=200)
     wait_until_ended(run)
     assert run.status == RunStatus.FAILED
     assert "'plan' steps in a row failed" in run.status_reason and "planner down" in run.status_reason
@@ -160,7 +160,7 @@ def test_a_lost_message_is_recovered_by_the_reaper(worker, script, student, redi
 
     for process in list(worker.processes):
         worker.kill(process)
-    run = services.start_run(student, "write", GOAL, words=200, spec={"sections": 2})
+    run = services.start_run(student, "sketch", GOAL, words=200, spec={"sections": 2})
     for lane in range(settings.HW_LANES):
         redis_client.delete(dispatch.lane_queue(lane))
 

@@ -30,11 +30,11 @@ def test_a_light_users_first_step_does_not_wait_behind_a_heavy_backlog(worker, s
     # given a heavy user with 16 runs already queued
     users = get_user_model().objects
     heavy, light = users.create_user("heavy"), users.create_user("light")
-    heavy_runs = [services.start_run(heavy, "write", f"Essay {index} on tides", words=200, spec={"sections": 2})
+    heavy_runs = [services.start_run(heavy, "sketch", f"Essay {index} on tides", words=200, spec={"sections": 2})
                   for index in range(16)]
 
     # when a light user starts one run
-    light_run = services.start_run(light, "write", "Essay on estuaries", words=200, spec={"sections": 2})
+    light_run = services.start_run(light, "sketch", "Essay on estuaries", words=200, spec={"sections": 2})
     wait_for(lambda: Step.objects.filter(run=light_run).exists(), 60, what="the light user's first step")
 
     # then most of the heavy backlog had not even started: it was deferred, not queued ahead

@@ -22,6 +22,7 @@ TEST_ENV = {
     "REDIS_URL": os.environ.get("HW_TEST_REDIS_URL", _redis_db(_base_redis, 15)),
     "HW_QUEUE_PREFIX": f"hwtest{SUFFIX}",
     "HW_STEP_LEASE_SECONDS": "4",
+    "HW_STEP_TIME_LIMIT_SECONDS": "300",
     "HW_DISPATCH_GRACE_SECONDS": "6",
     "HW_REAPER_INTERVAL_SECONDS": "1",
     "HW_BEAT_SCHEDULER": "celery.beat:PersistentScheduler",

@@ -63,8 +63,11 @@ class OfflineModel(CustomLLM):
 class ScriptedModel(CustomLLM):
     """Pops scripted answers from Redis lists ``hw:scripted:<name>:<task>`` then ``...:*``.
 
-    An item is JSON: ``{"text": "..."}``, or ``{"error": 429, "message": "..."}`` to fail the
-    call, or ``{"raise": "message"}`` to make the node itself crash (see agents.llm.offline).
+    An item is JSON: ``{"text": "..."}`` to answer, ``{"error": 429, "message": "..."}`` to fail
+    the call; ``"latency": s`` delays it; ``"hold": "name"`` blocks it until the key
+    ``hw:scripted:<name>:release:<hold>`` exists (at most ``hold_max`` seconds, default 60), which
+    lets a test act while a step is provably in flight. Without ``text`` or ``error`` the offline
+    model answers.
     """
 
     def __init__(self, redis_url: str) -> None:
@@ -83,9 +86,17 @@ class ScriptedModel(CustomLLM):
         answer = json.loads(item)
         if answer.get("latency"):
             time.sleep(float(answer["latency"]))
+        if answer.get("hold"):
+            self._hold(f"hw:scripted:{name}:release:{answer['hold']}", float(answer.get("hold_max", 60)))
         if "error" in answer:
             raise CustomLLMError(status_code=int(answer["error"]), message=answer.get("message", "scripted failure"))
-        return _respond(kwargs["model_response"], model, messages, answer["text"])
+        text = answer["text"] if "text" in answer else offline.answer(task, inputs)
+        return _respond(kwargs["model_response"], model, messages, text)
+
+    def _hold(self, key: str, limit: float) -> None:
+        deadline = time.monotonic() + limit
+        while not self.redis.exists(key) and time.monotonic() < deadline:
+            time.sleep(0.05)
 
 
 def register_builtin_providers(*, offline_latency: float = 0.0, redis_url: str | None = None) -> None:

@@ -38,7 +38,12 @@ def _environment() -> Environment:
 
 
 def known_prompts() -> list[str]:
-    return sorted(path.name.removesuffix(".j2") for path in TEMPLATE_DIR.glob("*.j2") if path.name != "system.j2")
+    """Task prompts; system.j2 and macro files (names starting with "_") are not tasks."""
+    return sorted(
+        path.name.removesuffix(".j2")
+        for path in TEMPLATE_DIR.glob("*.j2")
+        if path.name != "system.j2" and not path.name.startswith("_")
+    )
 
 
 def render_prompt(task: str, inputs: dict[str, Any], *, schema: dict | None = None) -> list[dict]:

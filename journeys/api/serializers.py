@@ -12,7 +12,7 @@ from rest_framework import serializers
 from journeys import reports
 from journeys.models import Artifact, Run
 from journeys.policies import known_journeys
-from journeys.requests import CITATION_STYLES, LEVELS, MAX_RECENCY_YEARS, MAX_REGION_CHARS
+from journeys.requests import CITATION_STYLES, LEVELS, MAX_MIN_SOURCES, MAX_RECENCY_YEARS, MAX_REGION_CHARS
 from journeys.services import MAX_WORDS, MIN_WORDS
 
 
@@ -26,7 +26,9 @@ class StartRunSerializer(serializers.Serializer):
     recency = serializers.IntegerField(
         required=False, min_value=1, max_value=MAX_RECENCY_YEARS, help_text="Prefer sources from the last N years."
     )
+    min_sources = serializers.IntegerField(required=False, min_value=0, max_value=MAX_MIN_SOURCES)
     deadline = serializers.DateField(required=False)
+    upload = serializers.FileField(required=False, help_text="A draft or reading (DOCX, PDF, TXT, Markdown); multipart only.")
 
     def __init__(self, *args, **kwargs) -> None:
         super().__init__(*args, **kwargs)

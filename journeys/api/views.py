@@ -13,7 +13,7 @@ from rest_framework.renderers import BrowsableAPIRenderer, JSONRenderer
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from journeys import access, live, reports, services
+from journeys import access, live, reports, services, uploads
 from journeys.api.renderers import EventStreamRenderer
 from journeys.api.serializers import (
     AbortSerializer,
@@ -53,8 +53,10 @@ class RunListCreate(generics.ListCreateAPIView):
         incoming = StartRunSerializer(data=request.data)
         incoming.is_valid(raise_exception=True)
         data = incoming.validated_data
+        upload = data.get("upload")
+        files = [uploads.UploadedFile(upload.name, upload.read())] if upload else []
         run = services.start_run(
-            request.user, data["journey"], data["goal"], words=data.get("words"), spec=spec_from_request(data)
+            request.user, data["journey"], data["goal"], words=data.get("words"), spec=spec_from_request(data), files=files
         )
         return Response(RunSerializer(run).data, status=status.HTTP_201_CREATED)
 

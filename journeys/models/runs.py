@@ -17,6 +17,7 @@ class RunStatus(models.TextChoices):
     QUEUED = "queued"
     RUNNING = "running"
     WAITING_HUMAN = "waiting_human"
+    WAITING_CHILDREN = "waiting_children"
     PAUSED = "paused"
     SUCCEEDED = "succeeded"
     FAILED = "failed"
@@ -29,7 +30,7 @@ TERMINAL_STATUSES = frozenset(
 )
 # Statuses in which a step message may be claimed and executed.
 STEPPABLE_STATUSES = frozenset({RunStatus.QUEUED, RunStatus.RUNNING})
-PAUSABLE_STATUSES = frozenset({RunStatus.QUEUED, RunStatus.RUNNING, RunStatus.WAITING_HUMAN})
+PAUSABLE_STATUSES = frozenset({RunStatus.QUEUED, RunStatus.RUNNING, RunStatus.WAITING_HUMAN, RunStatus.WAITING_CHILDREN})
 
 
 class Run(models.Model):

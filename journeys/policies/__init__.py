@@ -6,12 +6,14 @@ Operators change policies without a deploy; a run keeps the policy it started wi
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any, Literal
 
 import yaml
 from django.conf import settings
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from agents.registry import NODES
+from agents.taskspec import SpecError, validate_spec
 
 
 class PolicyError(ValueError):
@@ -34,6 +36,38 @@ class Gates(Strict):
     word_tolerance: float = Field(0.10, ge=0, le=1, description="Allowed relative distance from the word target.")
     sections: int = Field(5, ge=1, le=400, description="Default number of sections.")
     default_words: int = Field(1000, ge=50, description="Word target when the request names none.")
+    # --- research gates (agents.researcher; see docs/research.md) ---
+    min_sources: int = Field(0, ge=0, le=200, description="Sources the research must find before writing; 0: no gate.")
+    recency_years: int | None = Field(
+        None, ge=1, le=200, description="Sources published within this many years; None: any year. The spec may override."
+    )
+    region: str = Field("", max_length=60, description="Region the sources should come from or be about, e.g. 'UK'; '': any.")
+
+
+# The plan skeleton a journey's Planner builds from, in order (agents.planner.phases).
+PHASES = ("interpret_upload", "research", "write", "rewrite", "annotate", "claims", "synthesis",
+          "slides", "children", "assemble", "evaluate")
+
+
+class QualityGates(Strict):
+    """What QA measures and the Critic enforces (agents.qa, agents.critic)."""
+
+    claim_support_min: float = Field(0.9, ge=0, le=1, description="Share of cited sentences their chunk supports.")
+    support_similarity: float = Field(0.3, ge=0, le=1, description="Least sentence-chunk similarity that counts as support.")
+    similarity_max: float = Field(0.15, ge=0, le=1, description="Largest share of a section copied from one source.")
+    copied_run_words: int = Field(8, ge=4, le=40, description="Unquoted words in a row shared with a source that flag a copy.")
+    meaning_min: float = Field(0.8, ge=0, le=1, description="Rewrite: least embedding similarity per original chunk.")
+    coverage_min: float = Field(1.0, ge=0, le=1, description="Slides: share of main points a slide covers.")
+    max_repairs: int = Field(2, ge=0, le=10, description="Rewrites of one section before the Critic stops asking.")
+
+
+class LoopLimits(Strict):
+    """How the Critic notices it is going round in circles, and what it does then."""
+
+    repeat_threshold: int = Field(3, ge=2, le=20, description="Same action with the same outcome this often is a loop.")
+    max_replans: int = Field(3, ge=0, le=20, description="Replans before the Critic asks the student.")
+    max_expansions: int = Field(2, ge=0, le=10, description="Widened searches before research counts as a dead end.")
+    history: int = Field(12, ge=4, le=100, description="Recent (action, outcome) pairs kept in the state.")
 
 
 class Policy(Strict):
@@ -48,6 +82,14 @@ class Policy(Strict):
     budget_exhausted_route: str = Field("finalize", description="Run when a budget is used up.")
     budgets: Budgets
     gates: Gates = Gates()
+    phases: list[Literal[PHASES]] = Field(  # type: ignore[valid-type]
+        default_factory=lambda: ["write"], description="The plan skeleton, in order (see agents.planner)."
+    )
+    quality: QualityGates = QualityGates()
+    loops: LoopLimits = LoopLimits()
+    turnitin: bool = Field(False, description="Hand the draft to a human for a similarity report before finalizing.")
+    requires_upload: bool = Field(False, description="A run of this journey needs an uploaded document.")
+    spec_defaults: dict[str, Any] = Field(default_factory=dict, description="TaskSpec defaults (style, min_sources ...).")
 
     @model_validator(mode="after")
     def _routes_are_known(self) -> Policy:
@@ -57,6 +99,10 @@ class Policy(Strict):
         for name in (self.start_route, self.error_route, self.budget_exhausted_route):
             if name not in self.routes:
                 raise ValueError(f"route {name!r} is not in routes {sorted(self.routes)}")
+        try:
+            validate_spec({"deliverable": self.deliverable, **self.spec_defaults})
+        except SpecError as error:
+            raise ValueError(f"spec_defaults: {error}") from None
         return self
 
 

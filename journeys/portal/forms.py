@@ -7,8 +7,9 @@ from django.conf import settings
 from django.contrib.auth.forms import UserCreationForm
 from django.utils import timezone
 
+from journeys import uploads
 from journeys.policies import known_journeys
-from journeys.requests import CITATION_STYLES, LEVELS, MAX_RECENCY_YEARS, MAX_REGION_CHARS, upload_problem
+from journeys.requests import CITATION_STYLES, LEVELS, MAX_MIN_SOURCES, MAX_RECENCY_YEARS, MAX_REGION_CHARS, upload_problem
 from journeys.services import MAX_WORDS, MIN_WORDS
 
 
@@ -40,6 +41,10 @@ class NewRunForm(forms.Form):
         label="Recency (years)", min_value=1, max_value=MAX_RECENCY_YEARS, required=False,
         help_text="Prefer sources published in the last N years.",
     )
+    min_sources = forms.IntegerField(
+        label="Minimum sources", min_value=0, max_value=MAX_MIN_SOURCES, required=False,
+        help_text="At least this many retrieved works must be cited (the journey's default if empty).",
+    )
     deadline = forms.DateField(required=False, widget=forms.DateInput(attrs={"type": "date"}))
     upload = forms.FileField(
         label="Your draft or readings", required=False,
@@ -64,13 +69,21 @@ class NewRunForm(forms.Form):
             raise forms.ValidationError("The deadline is in the past.")
         return deadline
 
-    def clean_upload(self):
+    def clean_upload(self) -> list[uploads.UploadedFile]:
+        """The upload checked by name and size, then by its bytes (what it really is, whether any
+        text can be read), so a refusal shows next to the field; [] when none was given."""
         upload = self.cleaned_data.get("upload")
-        if upload:
-            problem = upload_problem(upload.name, upload.size, settings.HW_UPLOAD_MAX_BYTES)
-            if problem:
-                raise forms.ValidationError(problem)
-        return upload
+        if not upload:
+            return []
+        problem = upload_problem(upload.name, upload.size, settings.HW_UPLOAD_MAX_BYTES)
+        if problem:
+            raise forms.ValidationError(problem)
+        data = upload.read()
+        try:
+            uploads.prepare_upload(upload.name, data)
+        except uploads.UploadRefused as error:
+            raise forms.ValidationError(str(error)) from None
+        return [uploads.UploadedFile(upload.name, data)]
 
 
 class AnswerForm(forms.Form):

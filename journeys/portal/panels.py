@@ -10,11 +10,14 @@ from typing import Any
 from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
 
+from agents.citing import MARKER, cited_pairs
 from journeys import reports
-from journeys.models import TERMINAL_STATUSES, Event, Run, RunStatus, Source, Step
+from journeys.models import Chunk, Event, Run, RunStatus, Source, Step
+from journeys.portal.graphs import plan_graph, route_graph
 
 TIMELINE_LIMIT = 300
 PREVIEW_CHARS = 60_000
+MARKER_PAIR = re.compile(r"@([a-z0-9_-]+):(\d+)")
 
 
 @dataclass(frozen=True)
@@ -49,6 +52,8 @@ def item_state(raw: dict[str, Any], is_next: bool, run: Run) -> str:
         return "done"
     if status in {"failed", "error"}:
         return "failed"
+    if status == "skipped":
+        return "skipped"
     if is_next and run.status in {RunStatus.RUNNING, RunStatus.QUEUED}:
         return "active"
     return "pending"
@@ -64,65 +69,10 @@ def plan_items(run: Run) -> list[dict[str, str]]:
         title = str(raw.get("title") or raw.get("heading") or raw.get("name") or f"Item {index + 1}")
         state = item_state(raw, not next_found, run)
         next_found = next_found or state in {"active", "pending"}
-        detail = f"{raw['written']} words" if raw.get("written") else (f"~{raw['words']} words" if raw.get("words") else "")
+        goal = (raw.get("success") or {}).get("text") if isinstance(raw.get("success"), dict) else ""
+        detail = f"{raw['written']} words" if raw.get("written") else (f"~{raw['words']} words" if raw.get("words") else goal or "")
         items.append({"title": title, "state": state, "detail": detail})
     return items
-
-
-NODE_WIDTH, NODE_GAP, NODE_HEIGHT, GRAPH_TOP = 112, 44, 46, 58
-
-
-def route_graph(run: Run, steps: list[Step]) -> dict[str, Any]:
-    """The policy's routes as nodes (visits, current) and the transitions taken as edges, laid
-    out left to right for an inline SVG: forward edges arc above, backward ones below."""
-    # jsonb does not keep key order: start route first, then routes in the order first taken.
-    start = run.policy.get("start_route", "")
-    taken = [step.route_in for step in steps] + [step.route for step in steps]
-    def order(route: str) -> tuple:
-        return (route != start, taken.index(route) if route in taken else len(taken), route)
-
-    routes = sorted(run.policy.get("routes", {}), key=order)
-    visits: dict[str, int] = dict.fromkeys(routes, 0)
-    edges: dict[tuple[str, str], int] = {}
-    for step in steps:
-        visits[step.route_in] = visits.get(step.route_in, 0) + 1
-        if step.route in visits or step.route in run.policy.get("routes", {}):
-            edges[(step.route_in, step.route)] = edges.get((step.route_in, step.route), 0) + 1
-    current = "" if run.status in TERMINAL_STATUSES else run.route
-    position = {route: index for index, route in enumerate(visits)}
-    nodes = [
-        {
-            "route": route, "node": run.policy.get("routes", {}).get(route, route), "visits": count,
-            "current": route == current, "x": 10 + index * (NODE_WIDTH + NODE_GAP), "y": GRAPH_TOP,
-        }
-        for index, (route, count) in enumerate(visits.items())
-    ]
-    drawn = [
-        edge_path(position[source], position[target], source, target, count)
-        for (source, target), count in sorted(edges.items())
-        if source in position and target in position
-    ]
-    width = 20 + len(nodes) * (NODE_WIDTH + NODE_GAP) - NODE_GAP
-    return {"nodes": nodes, "edges": drawn, "width": max(width, 200), "height": GRAPH_TOP * 2 + NODE_HEIGHT,
-            "node_width": NODE_WIDTH, "node_height": NODE_HEIGHT}
-
-
-def edge_path(source: int, target: int, source_name: str, target_name: str, count: int) -> dict[str, Any]:
-    step = NODE_WIDTH + NODE_GAP
-    if source == target:  # a route that chose itself again: a small loop above the node
-        x = 10 + source * step + NODE_WIDTH / 2
-        d = f"M {x - 14} {GRAPH_TOP} C {x - 30} {GRAPH_TOP - 40}, {x + 30} {GRAPH_TOP - 40}, {x + 14} {GRAPH_TOP}"
-        return {"d": d, "label_x": x, "label_y": GRAPH_TOP - 34, "count": count, "text": f"{source_name} again ({count}×)"}
-    forward = target > source
-    x1 = 10 + source * step + NODE_WIDTH / 2 + (12 if forward else -12)
-    x2 = 10 + target * step + NODE_WIDTH / 2 - (12 if forward else -12)
-    y = GRAPH_TOP if forward else GRAPH_TOP + NODE_HEIGHT
-    bend = min(50, 14 + 10 * abs(target - source))
-    control_y = y - bend if forward else y + bend
-    middle = (x1 + x2) / 2
-    d = f"M {x1} {y} Q {middle} {control_y} {x2} {y}"
-    label_y = (y + control_y) / 2 + (-2 if forward else 10)
-    return {"d": d, "label_x": middle, "label_y": label_y, "count": count, "text": f"{source_name} → {target_name} ({count}×)"}
 
 
 def timeline(run: Run) -> list[dict[str, Any]]:
@@ -169,47 +119,71 @@ def deliverable_files(run: Run) -> list[dict[str, Any]]:
     ]
 
 
-CITATION = re.compile(r"\[@?([A-Za-z0-9_:.\-]+)((?:[,;][^\]\n]{0,80})?)\]")
+def source_label(csl: dict[str, Any], key: str, year: int | None) -> str:
+    """'Oke 1982' from a CSL record (first author's family name and year), else the key."""
+    authors = csl.get("author") or []
+    family = authors[0].get("family") or authors[0].get("literal") if authors and isinstance(authors[0], dict) else ""
+    if not family:
+        return key
+    return f"{family}{' et al.' if len(authors) > 2 else ''} {year or 'n.d.'}"
 
 
-def cite_markup(text: str, passages: dict[str, dict[str, str]]) -> SafeString:
-    """Escape the text, then turn citations of known sources ([@key] or [key, p. 3]) into focusable
-    markers whose tooltip shows the supporting passage. Unknown keys stay plain text."""
+def cited_passages(run: Run, text: str) -> dict[tuple[str, int], dict[str, str]]:
+    """The evidence chunk behind every citation marker [@key:ordinal] in `text` (one query)."""
+    pairs = set(cited_pairs(text))
+    if not pairs:
+        return {}
+    keys = {key for key, _ in pairs}
+    chunks = Chunk.objects.filter(run=run, source__key__in=keys).select_related("source").only(
+        "ordinal", "text", "anchor", "source__key", "source__title", "source__csl", "source__year"
+    )
+    return {
+        (chunk.source.key, chunk.ordinal): {
+            "label": source_label(chunk.source.csl or {}, chunk.source.key, chunk.source.year),
+            "title": chunk.source.title, "passage": chunk.text[:700], "anchor": chunk.anchor,
+        }
+        for chunk in chunks
+        if (chunk.source.key, chunk.ordinal) in pairs
+    }
+
+
+def cite_markup(text: str, passages: dict[tuple[str, int], dict[str, str]]) -> SafeString:
+    """Escape the text, then turn each citation marker into readable, focusable citations whose
+    tooltip shows the passage the claim rests on. A marker with no known passage stays text."""
     escaped = escape(text)
 
-    def replace(match: re.Match) -> str:
-        source = passages.get(match.group(1))
-        if source is None:
-            return match.group(0)
-        tip = escape(source["passage"] or source["title"])
-        label = match.group(0)
+    def one(key: str, ordinal: str) -> str:
+        found = passages.get((key, int(ordinal)))
+        if found is None:
+            return escape(f"@{key}:{ordinal}")
+        where = f" ({escape(found['anchor'])})" if found["anchor"] else ""
         return (
-            f'<span class="cite" tabindex="0">{label}'
-            f'<span class="tip" role="tooltip"><strong>{escape(source["title"])}</strong> {tip}</span></span>'
+            f'<span class="cite" tabindex="0">{escape(found["label"])}<span class="tip" role="tooltip">'
+            f'<strong>{escape(found["title"])}</strong>{where}: {escape(found["passage"])}</span></span>'
         )
 
-    return mark_safe(CITATION.sub(replace, escaped))  # noqa: S308 - every piece was escaped above
+    def replace(match: re.Match) -> str:
+        return "(" + "; ".join(one(key, ordinal) for key, ordinal in MARKER_PAIR.findall(match.group(0))) + ")"
+
+    return mark_safe(MARKER.sub(replace, escaped))  # noqa: S308 - every piece was escaped above
 
 
-def preview(run: Run, sources: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    """The newest deliverable (or draft) as headings and paragraphs with live citations."""
-    artifact = reports.find_artifact(run, "deliverable") or reports.find_artifact(run, "draft")
+def preview(run: Run) -> list[dict[str, Any]]:
+    """The newest draft (with citation markers; else the deliverable) as headings and paragraphs."""
+    artifact = reports.find_artifact(run, "draft") or reports.find_artifact(run, "deliverable")
     if artifact is None or not artifact.content:
         return []
-    passages = {
-        source["key"]: {"title": source["title"], "passage": source["passages"][0]["text"][:600] if source["passages"] else ""}
-        for source in sources
-    }
+    text = artifact.content[:PREVIEW_CHARS]
+    passages = cited_passages(run, text)
     blocks = []
-    for block in artifact.content[:PREVIEW_CHARS].split("\n\n"):
+    for block in text.split("\n\n"):
         block = block.strip()
         if not block:
             continue
-        heading = re.match(r"^(#{1,4})\s+(.*)$", block)
-        if heading:
-            blocks.append({"heading": True, "html": cite_markup(heading.group(2), passages)})
-        else:
-            blocks.append({"heading": False, "html": cite_markup(block, passages)})
+        heading = re.match(r"^#{1,4}\s+(.*)$", block)
+        quote = block.startswith(">")
+        text = heading.group(1) if heading else re.sub(r"^>\s?", "", block, flags=re.M) if quote else block
+        blocks.append({"heading": bool(heading), "quote": quote, "html": cite_markup(text, passages)})
     return blocks
 
 
@@ -240,9 +214,10 @@ def run_panels(run: Run) -> dict[str, Any]:
         "is_terminal": run.is_terminal,
         "plan_items": plan_items(run),
         "graph": route_graph(run, steps),
+        "plan_graph": plan_graph((run.state.get("plan") or {}).get("steps") or []),
         "gauges": gauges(run),
         "sources": sources,
-        "preview": preview(run, sources),
+        "preview": preview(run),
         "deliverables": deliverable_files(run),
         "question": question,
         "questions": reports.question_items(question),

@@ -50,7 +50,9 @@ def run_new(request: HttpRequest) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:
-            run = services.start_run(request.user, data["journey"], data["goal"], words=data["words"], spec=spec_from_request(data))
+            run = services.start_run(
+                request.user, data["journey"], data["goal"], words=data["words"], spec=spec_from_request(data), files=data["upload"]
+            )
         except services.InvalidRequest as error:
             form.add_error(None, str(error))
         else:

@@ -26,7 +26,7 @@ def form_post(client, data: dict, files: dict | None = None):
         ({"goal": ""}, "goal", "This field is required."),
         ({"goal": "x" * (settings.HW_GOAL_MAX_CHARS + 1)}, "goal", "Ensure this value has at most"),
         ({"words": "many"}, "words", "Enter a whole number."),
-        ({"words": "10"}, "words", "greater than or equal to 50"),
+        ({"words": "10"}, "words", "greater than or equal to 100"),
         ({"words": "99999999999999999999"}, "words", "less than or equal to"),
         ({"journey": "hack"}, "journey", "Select a valid choice."),
         ({"style": "comic-sans"}, "style", "Select a valid choice."),
@@ -34,6 +34,7 @@ def form_post(client, data: dict, files: dict | None = None):
         ({"deadline": "2001-01-01"}, "deadline", "The deadline is in the past."),
         ({"deadline": "not a date"}, "deadline", "Enter a valid date."),
         ({"region": "r" * 200}, "region", "Ensure this value has at most"),
+        ({"min_sources": "1000"}, "min_sources", "less than or equal to 100"),
     ],
 )
 def test_the_new_run_form_shows_each_error_next_to_its_field(change, field, message, people, client):
@@ -51,15 +52,28 @@ def test_the_new_run_form_shows_each_error_next_to_its_field(change, field, mess
     [
         ("notes.exe", b"MZ\x90\x00", "is not a supported file"),
         ("empty.txt", b"", "The submitted file is empty."),
-        ("huge.txt", b"a" * (settings.HW_UPLOAD_MAX_BYTES + 1), "the limit is"),
+        ("huge.txt", b"a" * 4097, "the limit is"),
+        ("paper.pdf", b"MZ\x90\x00 not a pdf at all " * 20, "paper.pdf:"),
+        ("notes.txt", b"\x00\x01\x02" * 100, "notes.txt:"),
     ],
 )
-def test_uploads_of_the_wrong_type_or_size_are_refused_inline(name, content, message, people, client):
+def test_uploads_of_the_wrong_type_or_size_are_refused_inline(name, content, message, people, client, settings):
+    settings.HW_UPLOAD_MAX_BYTES = 4096
     client.force_login(people.owner)
     response = form_post(client, VALID, {"upload": SimpleUploadedFile(name, content)})
     assert response.status_code == 400
     assert message in response.content.decode()
     assert Run.objects.count() == 0
+
+
+def test_a_readable_upload_is_stored_with_the_run(people, client):
+    client.force_login(people.owner)
+    reading = b"Urban heat islands raise night-time temperatures in dense districts. " * 10
+    response = form_post(client, VALID, {"upload": SimpleUploadedFile("reading.txt", reading)})
+    run = Run.objects.get()
+    assert response.status_code == 302
+    assert run.spec["uploads"] == ["upload-1"]
+    assert Source.objects.get(run=run, key="upload-1").chunks.exists()
 
 
 def test_script_tags_in_a_goal_are_stored_as_text_and_shown_escaped(people, client):
@@ -87,7 +101,7 @@ def test_script_in_agent_output_and_source_records_is_escaped_on_the_run_page(pe
     run = queued_run(people.owner)
     Artifact.objects.create(
         run=run, name="deliverable", version=1, size=10, sha256="0" * 64, path="/x/essay.md",
-        content=f"# Title {SCRIPT}\n\nA claim [@smith2020] and {SCRIPT} <img src=x onerror=alert(1)>",
+        content=f"# Title {SCRIPT}\n\nA claim [@smith2020:0] and {SCRIPT} <img src=x onerror=alert(1)>",
     )
     Event.objects.create(run=run, seq=0, kind="verdict", message=SCRIPT, data={"reasons": [SCRIPT]})
     source = Source.objects.create(

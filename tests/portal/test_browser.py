@@ -2,6 +2,8 @@
 Celery workers. Every page visited is saved to screenshots/ (see README)."""
 from __future__ import annotations
 
+import zipfile
+
 import pytest
 
 from journeys.models import Artifact, Event, Run, RunStatus, Source, Step
@@ -28,67 +30,81 @@ def slow_sections(script, count: int, latency: float) -> None:
         script.push("write_section", text=SECTION, latency=latency)
 
 
-def test_a_student_signs_up_starts_a_run_watches_it_live_and_downloads_it(worker, script, browser_page, shots):
-    # given a model slow enough to watch (three sections of ~1 s each)
-    slow_sections(script, 3, 1.0)
-    page = browser_page()
-
-    # when a new student signs up
+def sign_up(page, shots, username: str) -> None:
     page.goto("/")
     shots.take(page, "home")
     page.get_by_role("link", name="Create an account").click()
-    page.get_by_label("Username").fill("amina")
+    page.get_by_label("Username").fill(username)
     page.locator("#id_password1").fill(PASSWORD)
     page.locator("#id_password2").fill(PASSWORD)
     shots.take(page, "signup")
     page.get_by_role("button", name="Sign up").click()
-
-    # then they land on the new-run form; a wrong submission shows inline errors
     page.wait_for_url("**/runs/new/")
+
+
+def test_a_student_signs_up_answers_the_agents_question_watches_live_and_downloads_the_docx(
+    worker, script, browser_page, shots
+):
+    # given the built-in model, slowed a little so progress is visible
+    for _ in range(12):
+        script.push("*", latency=0.3)
+    page = browser_page()
+
+    # when a new student signs up, then they land on the new-run form; a bad submission shows inline errors
+    sign_up(page, shots, "amina")
     assert_accessible(page, "the new-run form")
     page.get_by_label("Word target").fill("10")
     page.get_by_role("button", name="Start").click()
     assert page.locator("#id_goal_error").inner_text() == "This field is required."
-    assert "greater than or equal to 50" in page.locator("#id_words_error").inner_text()
+    assert "greater than or equal to 100" in page.locator("#id_words_error").inner_text()
     shots.take(page, "new-run-errors")
 
-    # when they start a write journey (with markup in the goal, which must stay text)
-    page.get_by_label("Goal").fill("Urban heat islands and public health <script>alert('x')</script>")
-    page.get_by_label("Word target").fill("300")
+    # when they start a write journey with a vague goal (and markup, which must stay text)
+    page.get_by_label("Goal").fill("Please help me with my essay for next week <script>alert('x')</script>")
+    page.get_by_label("Word target").fill("400")
     page.get_by_label("Citation style").select_option("harvard")
     page.get_by_role("button", name="Start").click()
     page.wait_for_url("**/runs/*/")
     run = Run.objects.get(user__username="amina")
-    page.evaluate("window.sameDocument = true")
     shots.take(page, "run-started")
 
+    # then the agents' clarifying question appears on the page by itself, and they answer it
+    question = page.get_by_label("What topic or question should the piece address?")
+    question.wait_for(timeout=60_000)
+    assert_accessible(page, "the run page with a question")
+    shots.take(page, "clarifying-question")
+    question.fill("Urban heat islands and public health in African cities")
+    page.get_by_role("button", name="Send answers").click()
+    page.wait_for_url(f"**/runs/{run.pk}/")
+    assert "the agents continue with your answers" in page.locator(".messages").inner_text()
+    page.evaluate("window.sameDocument = true")
+
     # then the page follows the run live, without reloading, until it succeeds
-    page.wait_for_function("document.querySelectorAll('#timeline .event').length >= 4", timeout=60_000)
+    page.wait_for_function("document.querySelectorAll('.plan-item.state-done').length >= 2", timeout=60_000)
     shots.take(page, "run-in-progress")
-    page.wait_for_function("document.querySelector('#run-status').dataset.status === 'succeeded'", timeout=90_000)
+    page.wait_for_function("document.querySelector('#run-status').dataset.status === 'succeeded'", timeout=120_000)
     assert page.evaluate("window.sameDocument") is True
     run.refresh_from_db()
-    assert run.status == RunStatus.SUCCEEDED
-    shown = page.locator("#timeline .event").count()
-    assert shown == Event.objects.filter(run=run).count()
-    assert page.locator(".plan-item.state-done").count() == len(run.state["plan"]["sections"])
-    assert_accessible(page, "the run page")
+    assert run.status == RunStatus.SUCCEEDED, run.status_reason
+    assert "African cities" in run.spec["topic"]
+    assert page.locator("#timeline .event").count() == Event.objects.filter(run=run).count()
+    assert page.locator(".plan-item.state-pending").count() == 0
+    assert page.locator(".draft .cite").count() > 0, "the draft shows no citations"
+    assert_accessible(page, "the finished run page")
     shots.take(page, "run-succeeded")
 
-    # when they download the deliverable
+    # when they download the DOCX, then it is the Word document the agents delivered
     with page.expect_download() as download:
-        page.get_by_role("link", name="essay.md").click()
-    text = open(download.value.path(), encoding="utf-8").read()
+        page.get_by_role("link", name="essay.docx").click()
+    with zipfile.ZipFile(download.value.path()) as docx:
+        body = docx.read("word/document.xml").decode()
+    assert "Urban heat islands" in body or "urban heat" in body.lower()
+    assert page.errors == [], "a script ran or the page failed"
 
-    # then it is the delivered essay, and the script in the goal never ran
-    assert text == Artifact.objects.filter(run=run, name="deliverable").order_by("-version").first().content
-    assert "## " in text
-    assert page.errors == []
-
-    # and the run is in their library, which fits a phone screen
+    # and the run is in their library; the library and the run page fit a phone screen
     page.set_viewport_size(PHONE)
     page.goto("/runs/")
-    assert page.get_by_role("link", name="Urban heat islands and public health").count() == 1
+    assert page.get_by_role("link", name="Please help me with my essay").count() == 1
     assert_fits_phone(page, "the library")
     shots.take(page, "library-phone")
     page.goto(f"/runs/{run.pk}/")
@@ -144,10 +160,11 @@ def test_citations_show_their_passage_on_hover_and_keyboard_focus(browser_page, 
     run = idle_run(people.owner)
     Artifact.objects.create(
         run=run, name="deliverable", version=1, size=10, sha256="0" * 64, path="/x/essay.md",
-        content="# Heat\n\nNight-time temperatures stay higher in dense districts [@oke1982, p. 4].",
+        content="# Heat\n\nNight-time temperatures stay higher in dense districts [@oke1982:0].",
     )
     source = Source.objects.create(
-        run=run, user=people.owner, key="oke1982", csl={}, title="The energetic basis of the urban heat island",
+        run=run, user=people.owner, key="oke1982", csl={"author": [{"family": "Oke", "given": "T. R."}]},
+        title="The energetic basis of the urban heat island",
         provider="crossref", year=1982, doi="10.1002/qj.49710845502",
     )
     source.chunks.create(run=run, user=people.owner, ordinal=0, text="Urban canyons trap long-wave radiation at night.")
@@ -159,6 +176,7 @@ def test_citations_show_their_passage_on_hover_and_keyboard_focus(browser_page, 
 
     # when the reader tabs to the citation, then its passage shows; likewise on hover
     page.locator(".cite").focus()
+    assert page.locator(".cite").first.inner_text().startswith("Oke 1982")
     assert tooltip.is_visible() and "trap long-wave radiation" in tooltip.inner_text()
     shots.take(page, "citation-focused")
     page.locator("h1").click()

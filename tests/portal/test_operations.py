@@ -25,7 +25,7 @@ def wait_until_ended(run: Run, timeout: float = 90) -> Run:
 
 def test_raising_a_spent_budget_continues_the_run_to_a_full_deliverable(worker, script, student):
     # given a run stopped by its token budget with sections missing
-    run = services.start_run(student, "write", GOAL, words=300, spec=SECTIONS, budgets=services.BudgetRequest(tokens=900))
+    run = services.start_run(student, "sketch", GOAL, words=300, spec=SECTIONS, budgets=services.BudgetRequest(tokens=900))
     wait_until_ended(run)
     assert run.status == RunStatus.BUDGET_EXHAUSTED, run.status_reason
     stopped_at = run.seq
@@ -45,7 +45,7 @@ def test_raising_a_spent_budget_continues_the_run_to_a_full_deliverable(worker, 
 
 
 def test_raising_a_budget_is_refused_for_ended_runs_and_for_nothing(student, db):
-    run = services.start_run(student, "write", GOAL, words=300)
+    run = services.start_run(student, "sketch", GOAL, words=300)
     services.abort_run(run.pk)
     for request in (services.BudgetRequest(tokens=10), services.BudgetRequest()):
         try:
@@ -58,7 +58,7 @@ def test_raising_a_budget_is_refused_for_ended_runs_and_for_nothing(student, db)
 
 def test_a_fork_replays_the_history_before_the_step_and_runs_on_from_it(worker, script, student):
     # given a finished run of plan + 3 x (write, reflect) + finalize
-    run = wait_until_ended(services.start_run(student, "write", GOAL, words=300, spec=SECTIONS))
+    run = wait_until_ended(services.start_run(student, "sketch", GOAL, words=300, spec=SECTIONS))
     assert run.status == RunStatus.SUCCEEDED
 
     # when an operator re-runs it from step 3 (the second section's writer)
@@ -79,7 +79,7 @@ def test_a_fork_replays_the_history_before_the_step_and_runs_on_from_it(worker, 
 
 
 def test_a_fork_outside_the_run_is_refused(student, db):
-    run = services.start_run(student, "write", GOAL, words=300)
+    run = services.start_run(student, "sketch", GOAL, words=300)
     for seq in (-1, 5):
         try:
             services.fork_run_from_step(run.pk, seq)
@@ -103,7 +103,7 @@ def read_stream(run_id: int, after: int, into: list[dict], stop_after: int) -> N
 def test_the_live_stream_delivers_every_event_in_order_then_ends(worker, script, student, settings):
     # given a viewer connected before the run starts producing events
     settings.HW_SSE_KEEPALIVE_SECONDS = 0.5
-    run = services.start_run(student, "write", GOAL, words=200, spec={"sections": 2})
+    run = services.start_run(student, "sketch", GOAL, words=200, spec={"sections": 2})
     received: list[dict] = []
     viewer = threading.Thread(target=read_stream, args=(run.pk, 0, received, 10_000))
     viewer.start()
@@ -122,7 +122,7 @@ def test_a_stream_is_bounded_in_time_and_resumes_after_the_last_id(student, sett
     # given a paused run (no new events) and a short stream lifetime
     settings.HW_SSE_MAX_SECONDS = 1.0
     settings.HW_SSE_KEEPALIVE_SECONDS = 0.3
-    run = services.start_run(student, "write", GOAL, words=200)
+    run = services.start_run(student, "sketch", GOAL, words=200)
     services.pause_run(run.pk, by="student")
     first = Event.objects.filter(run=run).order_by("pk").first()
 

@@ -7,10 +7,11 @@ from __future__ import annotations
 import json
 import sys
 import time
+from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from journeys import services
+from journeys import services, uploads
 from journeys.models import Event, Run
 from journeys.reports import run_summary
 
@@ -35,6 +36,14 @@ class Command(BaseCommand):
         start.add_argument("--user", default="cli")
         start.add_argument("--words", type=int)
         start.add_argument("--sections", type=int, help="number of sections to plan")
+        start.add_argument("--style", help="citation style: apa, harvard, mla, chicago, ieee, vancouver")
+        start.add_argument("--level", help="academic level: secondary, undergraduate, postgraduate, doctoral")
+        start.add_argument("--min-sources", type=int, help="sources the piece must cite at least")
+        start.add_argument("--region", help="preferred origin of sources, e.g. UK")
+        start.add_argument("--recency", type=int, help="cite only works from the last N years")
+        start.add_argument("--deadline", help="YYYY-MM-DD")
+        start.add_argument("--upload", action="append", default=[], metavar="PATH",
+                           help="a document (DOCX, PDF, TXT, Markdown); repeatable")
         start.add_argument("--max-tokens", type=int)
         start.add_argument("--max-seconds", type=float)
         start.add_argument("--max-usd", type=float)
@@ -56,13 +65,15 @@ class Command(BaseCommand):
             raise CommandError(str(error)) from None
 
     def do_start(self, options: dict) -> None:
-        spec = {"sections": options["sections"]} if options["sections"] else {}
+        fields = {"sections": "sections", "style": "style", "level": "level", "min_sources": "min_sources",
+                  "region": "region", "recency": "recency_years", "deadline": "deadline"}
+        spec = {name: options[option] for option, name in fields.items() if options[option] is not None}
         budgets = services.BudgetRequest(options["max_tokens"], options["max_seconds"], options["max_usd"])
         if options["sections"] is not None and not 1 <= options["sections"] <= 400:
             raise CommandError("--sections must be between 1 and 400")
         run = services.start_run(
             services.get_user(options["user"]), options["journey"], options["goal"],
-            words=options["words"], spec=spec, budgets=budgets,
+            words=options["words"], spec=spec, budgets=budgets, files=[read_upload(path) for path in options["upload"]],
         )
         if not options["json"]:
             self.stdout.write(f"run {run.pk} started ({run.journey}); follow it with: journey status {run.pk}")
@@ -122,6 +133,18 @@ class Command(BaseCommand):
                 return run
             sys.stdout.flush()
             time.sleep(FOLLOW_POLL_SECONDS)
+
+
+def read_upload(path: str) -> uploads.UploadedFile:
+    """The file's bytes, refused before reading when it is missing, empty or over the size limit."""
+    file = Path(path)
+    if not file.is_file():
+        raise CommandError(f"--upload {path}: no such file")
+    try:
+        uploads.check_size(file.name, file.stat().st_size)
+    except uploads.UploadRefused as error:
+        raise CommandError(str(error)) from None
+    return uploads.UploadedFile(file.name, file.read_bytes())
 
 
 def progress_bar(run: Run, width: int = 30) -> str:

@@ -1,0 +1,72 @@
+"""Small helpers every agent shares: the run's TaskSpec, evidence for prompts, citation markers."""
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from agents.contracts import NodeContext
+from agents.llm.offline.text import count_words, keywords
+from agents.taskspec import TaskSpec, task_of
+
+__all__ = ["count_words", "deep_merge", "evidence_for", "marker", "spec_of", "citable_sources", "sections_of"]
+
+EVIDENCE_CHARS = 1500  # per passage in a prompt: enough for a claim, bounded for the context
+
+
+def spec_of(context: NodeContext) -> TaskSpec:
+    return task_of(context.spec)
+
+
+def marker(key: str, ordinal: int) -> str:
+    return f"[@{key}:{ordinal}]"
+
+
+def deep_merge(base: dict[str, Any], extra: dict[str, Any]) -> dict[str, Any]:
+    """Merge two state deltas (dicts merge key by key; anything else: `extra` wins)."""
+    result = dict(base)
+    for key, value in extra.items():
+        if isinstance(value, dict) and isinstance(result.get(key), dict):
+            result[key] = deep_merge(result[key], value)
+        else:
+            result[key] = value
+    return result
+
+
+def citable_sources(context: NodeContext) -> list[dict[str, Any]]:
+    """Sources the writing may cite: retrieved works, not the student's own uploads."""
+    return [item for item in context.services["evidence"].sources() if item.get("origin") != "upload"]
+
+
+def search_query(text: str) -> str:
+    """A full-text query that matches passages sharing any of the text's key terms (OR, not AND)."""
+    terms = keywords(text, 8)
+    return " or ".join(terms) if terms else text
+
+
+def evidence_for(context: NodeContext, text: str, limit: int = 8, exclude_uploads: bool = True) -> list[dict[str, Any]]:
+    """The passages of this run most relevant to `text`, as prompt items with their markers."""
+    hits = context.services["evidence"].search(search_query(text), limit=limit * 2)
+    items = []
+    for hit in hits:
+        if exclude_uploads and hit["key"].startswith("upload-"):
+            continue
+        items.append({
+            "key": hit["key"],
+            "ordinal": hit["ordinal"],
+            "marker": marker(hit["key"], hit["ordinal"]),
+            "anchor": hit.get("anchor", ""),
+            "text": re.sub(r"\s+", " ", hit["text"])[:EVIDENCE_CHARS],
+        })
+    return items[:limit]
+
+
+def sections_of(context: NodeContext) -> list[dict[str, Any]]:
+    return [dict(item) for item in (context.state.get("plan") or {}).get("sections", [])]
+
+
+def section_texts(context: NodeContext) -> list[str]:
+    """The current text of every written section (artifact section-i), "" for unwritten ones."""
+    texts = []
+    for index, section in enumerate(sections_of(context)):
+        texts.append(context.read_artifact(f"section-{index}") if section.get("written") else "")
+    return texts

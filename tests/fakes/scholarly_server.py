@@ -1,0 +1,340 @@
+"""A real HTTP server on 127.0.0.1 that answers like the scholarly APIs, from a corpus directory.
+
+Paths (each provider's own, under a prefix per provider; `base_urls` gives the prefixes):
+    /openalex/works?search=&filter=&per-page=               OpenAlex JSON
+    /crossref/works?query=&filter=&rows=                     Crossref JSON (message.items)
+    /s2/graph/v1/paper/search?query=&year=&limit=            Semantic Scholar JSON
+    /arxiv/api/query?search_query=&max_results=              arXiv Atom XML
+    /europepmc/webservices/rest/search?query=&pageSize=      Europe PMC JSON (resultType=core)
+    /fulltext/<id>  /fulltext/<id>.pdf                       open-access copies (HTML / PDF)
+    /redirect?to=URL                                         a 302 (for redirect-safety tests)
+
+Python:  with ScholarlyServer("tests/fixtures/corpora/urban_heat") as server: server.base_urls ...
+         server.behave("openalex", empty=True) / (status=500) / (status=429, retry_after=1)
+         / (delay=2.0) / (empty_first=3); "*" means every provider; server.reset().
+Shell:   python -m tests.fakes.scholarly_server --corpus DIR [--host 127.0.0.1] [--port N]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import re
+import threading
+import time
+from dataclasses import dataclass
+from html import escape
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from typing import Any
+from urllib.parse import parse_qs, quote, urlsplit
+
+from tests.fakes import scholarly_wire as wire
+from tests.fakes.corpus import Corpus, CorpusWork
+from tests.fakes.pdf import minimal_pdf
+
+PREFIXES = {
+    "openalex": "/openalex",
+    "crossref": "/crossref",
+    "semantic_scholar": "/s2",
+    "arxiv": "/arxiv",
+    "europe_pmc": "/europepmc",
+}
+SEARCH_PATHS = {
+    "/openalex/works": "openalex",
+    "/crossref/works": "crossref",
+    "/s2/graph/v1/paper/search": "semantic_scholar",
+    "/arxiv/api/query": "arxiv",
+    "/europepmc/webservices/rest/search": "europe_pmc",
+}
+
+
+@dataclass
+class Behaviour:
+    """How one provider misbehaves. `empty_first` / `fail_first` count down per request."""
+
+    empty: bool = False
+    status: int | None = None
+    retry_after: float | None = None
+    delay: float = 0.0
+    empty_first: int = 0
+    fail_first: int = 0
+
+
+@dataclass(frozen=True)
+class Query:
+    text: str
+    year_from: int | None = None
+    year_to: int | None = None
+    limit: int = 25
+    require_all: bool = False
+
+
+def _year(value: str | None) -> int | None:
+    match = re.match(r"\s*(\d{4})", value or "")
+    return int(match.group(1)) if match else None
+
+
+def parse_query(provider: str, params: dict[str, str]) -> Query:
+    """The search text, year range and page size in each provider's own parameter syntax."""
+    if provider == "openalex":
+        filters = dict(part.split(":", 1) for part in params.get("filter", "").split(",") if ":" in part)
+        return Query(
+            params.get("search", ""),
+            _year(filters.get("from_publication_date")),
+            _year(filters.get("to_publication_date")),
+            int(params.get("per-page", 25)),
+        )
+    if provider == "crossref":
+        filters = dict(part.split(":", 1) for part in params.get("filter", "").split(",") if ":" in part)
+        return Query(
+            params.get("query", ""),
+            _year(filters.get("from-pub-date")),
+            _year(filters.get("until-pub-date")),
+            int(params.get("rows", 20)),
+        )
+    if provider == "semantic_scholar":
+        start, _, end = params.get("year", "").partition("-")
+        return Query(
+            params.get("query", ""),
+            _year(start),
+            _year(end or (start if "-" not in params.get("year", "") else "")),
+            int(params.get("limit", 10)),
+        )
+    if provider == "arxiv":
+        expression = params.get("search_query", "")
+        dates = re.search(r"submittedDate:\[(\d{4})\d*\s+TO\s+(\d{4})\d*\]", expression)
+        text = " ".join(re.findall(r"all:(\S+)", expression))
+        return Query(
+            text,
+            int(dates.group(1)) if dates else None,
+            int(dates.group(2)) if dates else None,
+            int(params.get("max_results", 10)),
+            require_all=True,
+        )
+    expression = params.get("query", "")
+    years = re.search(r"PUB_YEAR:\[(\d{4})\s+TO\s+(\d{4})\]", expression)
+    text = re.sub(r"AND \(PUB_YEAR:\[[^\]]*\]\)", "", expression)
+    return Query(
+        text, int(years.group(1)) if years else None, int(years.group(2)) if years else None, int(params.get("pageSize", 25))
+    )
+
+
+class ScholarlyServer:
+    """The fake APIs over one corpus. Thread-safe knobs; every request is logged in `requests`."""
+
+    def __init__(self, corpus: Path | str, host: str = "127.0.0.1", port: int = 0) -> None:
+        self.corpus = Corpus(corpus)
+        self.behaviours: dict[str, Behaviour] = {}
+        self.requests: list[dict[str, Any]] = []
+        self.lock = threading.Lock()
+        self.httpd = ThreadingHTTPServer((host, port), _handler_for(self))
+        self.httpd.daemon_threads = True
+        self.thread: threading.Thread | None = None
+
+    @property
+    def root(self) -> str:
+        host, port = self.httpd.server_address[:2]
+        return f"http://{host}:{port}"
+
+    @property
+    def base_urls(self) -> dict[str, str]:
+        return {provider: self.root + prefix for provider, prefix in PREFIXES.items()}
+
+    def env(self) -> dict[str, str]:
+        """Environment for a process that should use this server (HandyWriterz settings)."""
+        host = self.httpd.server_address[0]
+        return {"HW_SCHOLARLY_BASE_URLS": json.dumps(self.base_urls), "HW_FETCH_ALLOWED_HOSTS": str(host)}
+
+    def start(self) -> ScholarlyServer:
+        self.thread = threading.Thread(target=self.httpd.serve_forever, name="fake-scholarly", daemon=True)
+        self.thread.start()
+        return self
+
+    def stop(self) -> None:
+        self.httpd.shutdown()
+        self.httpd.server_close()
+
+    def __enter__(self) -> ScholarlyServer:
+        return self.start()
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.stop()
+
+    def use_corpus(self, corpus: Path | str) -> None:
+        with self.lock:
+            self.corpus = Corpus(corpus)
+
+    def behave(self, provider: str, **knobs: Any) -> None:
+        providers = list(PREFIXES) if provider == "*" else [provider]
+        with self.lock:
+            for name in providers:
+                self.behaviours[name] = Behaviour(**knobs)
+
+    def reset(self) -> None:
+        with self.lock:
+            self.behaviours.clear()
+            self.requests.clear()
+
+    def searches(self, provider: str | None = None) -> list[dict[str, Any]]:
+        with self.lock:
+            return [entry for entry in self.requests if entry.get("provider") and provider in (None, entry["provider"])]
+
+    def fulltext_url(self, work: CorpusWork) -> str:
+        if not work.full_text:
+            return ""
+        suffix = ".pdf" if work.full_text_format == "pdf" else ""
+        return f"{self.root}/fulltext/{quote(work.id)}{suffix}"
+
+    def decide(self, provider: str) -> tuple[str, Behaviour]:
+        """'fail', 'empty' or 'answer' for the next request to `provider`."""
+        with self.lock:
+            behaviour = self.behaviours.get(provider) or Behaviour()
+            if behaviour.fail_first > 0:
+                behaviour.fail_first -= 1
+                return "fail", behaviour
+            if behaviour.status:
+                return "fail", behaviour
+            if behaviour.empty_first > 0:
+                behaviour.empty_first -= 1
+                return "empty", behaviour
+            return ("empty" if behaviour.empty else "answer"), behaviour
+
+    def answer(self, provider: str, query: Query, empty: bool) -> tuple[str, str]:
+        """(content type, body) of a search answer."""
+        with self.lock:
+            corpus = self.corpus
+        found = (
+            []
+            if empty
+            else corpus.search(
+                query.text,
+                provider,
+                year_from=query.year_from,
+                year_to=query.year_to,
+                require_all=query.require_all,
+                limit=query.limit,
+            )
+        )
+        if provider == "crossref":
+            found = [work for work in found if work.record.get("DOI")]  # Crossref only holds DOIs
+        if provider == "arxiv":
+            entries = [wire.arxiv_entry(work, self.fulltext_url(work)) for work in found]
+            return "application/atom+xml; charset=utf-8", wire.arxiv_feed(entries, query.text, len(found))
+        render = {
+            "openalex": lambda: {
+                "meta": {"count": len(found), "page": 1, "per_page": query.limit},
+                "results": [wire.openalex_work(work, self.fulltext_url(work)) for work in found],
+            },
+            "crossref": lambda: {
+                "status": "ok",
+                "message-type": "work-list",
+                "message-version": "1.0.0",
+                "message": {
+                    "total-results": len(found),
+                    "items-per-page": query.limit,
+                    "items": [wire.crossref_item(work, self.fulltext_url(work)) for work in found],
+                },
+            },
+            "semantic_scholar": lambda: {
+                "total": len(found),
+                "offset": 0,
+                "data": [wire.semantic_scholar_paper(work, self.fulltext_url(work)) for work in found],
+            },
+            "europe_pmc": lambda: {
+                "version": "6.9",
+                "hitCount": len(found),
+                "nextCursorMark": "*",
+                "request": {"queryString": query.text, "resultType": "core", "pageSize": query.limit},
+                "resultList": {"result": [wire.europe_pmc_result(work, self.fulltext_url(work)) for work in found]},
+            },
+        }[provider]
+        return "application/json; charset=utf-8", json.dumps(render())
+
+
+def _handler_for(server: ScholarlyServer) -> type[BaseHTTPRequestHandler]:
+    class Handler(BaseHTTPRequestHandler):
+        protocol_version = "HTTP/1.1"
+
+        def log_message(self, format: str, *args: Any) -> None:  # noqa: A002 - the stdlib's name
+            pass  # the request log is `server.requests`
+
+        def do_GET(self) -> None:  # noqa: N802 - the stdlib's name
+            parts = urlsplit(self.path)
+            params = {key: values[-1] for key, values in parse_qs(parts.query).items()}
+            provider = SEARCH_PATHS.get(parts.path)
+            with server.lock:
+                server.requests.append({"provider": provider, "path": parts.path, "params": params})
+            if provider:
+                self.search(provider, params)
+            elif parts.path.startswith("/fulltext/"):
+                self.fulltext(parts.path.removeprefix("/fulltext/"))
+            elif parts.path == "/redirect" and params.get("to"):
+                self.send(302, "text/plain", "see elsewhere", {"Location": params["to"]})
+            else:
+                self.send(404, "application/json", json.dumps({"error": f"no such path {parts.path}"}))
+
+        def search(self, provider: str, params: dict[str, str]) -> None:
+            decision, behaviour = server.decide(provider)
+            if behaviour.delay:
+                time.sleep(behaviour.delay)
+            if decision == "fail":
+                status = behaviour.status or 500
+                headers = {"Retry-After": f"{behaviour.retry_after:g}"} if behaviour.retry_after is not None else {}
+                self.send(status, "application/json", json.dumps({"error": "the fake provider was told to fail"}), headers)
+                return
+            content_type, body = server.answer(provider, parse_query(provider, params), empty=decision == "empty")
+            self.send(200, content_type, body)
+
+        def fulltext(self, name: str) -> None:
+            wanted_pdf = name.endswith(".pdf")
+            work = server.corpus.works.get(name.removesuffix(".pdf"))
+            if work is None or not work.full_text:
+                self.send(404, "text/html", "<html><body><p>Not found</p></body></html>")
+            elif wanted_pdf:
+                self.send(200, "application/pdf", minimal_pdf(work.record["title"], work.full_text))
+            else:
+                self.send(200, "text/html; charset=utf-8", fulltext_page(work))
+
+        def send(self, status: int, content_type: str, body: str | bytes, headers: dict[str, str] | None = None) -> None:
+            data = body.encode("utf-8") if isinstance(body, str) else body
+            self.send_response(status)
+            self.send_header("Content-Type", content_type)
+            self.send_header("Content-Length", str(len(data)))
+            for key, value in (headers or {}).items():
+                self.send_header(key, value)
+            self.end_headers()
+            self.wfile.write(data)
+
+    return Handler
+
+
+def fulltext_page(work: CorpusWork) -> str:
+    paragraphs = [part.strip() for part in re.split(r"\n\s*\n|\f", work.full_text) if part.strip()]
+    body = "".join(f"<p>{escape(paragraph)}</p>" for paragraph in paragraphs)
+    title = escape(work.record["title"])
+    return (
+        f"<!doctype html><html><head><title>{title}</title></head><body>"
+        f"<nav><a href='/'>Fictional Repository home</a> | <a href='/about'>About</a></nav>"
+        f"<article><h1>{title}</h1>{body}</article><footer>Fixture repository, fictional works only.</footer></body></html>"
+    )
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description="Serve a CSL-JSON corpus in the scholarly APIs' wire formats.")
+    parser.add_argument("--corpus", required=True, help="directory of CSL-JSON records, one work per .json file")
+    parser.add_argument("--host", default="127.0.0.1")
+    parser.add_argument("--port", type=int, default=0, help="0 picks a free port")
+    arguments = parser.parse_args(argv)
+    server = ScholarlyServer(arguments.corpus, arguments.host, arguments.port)
+    print(json.dumps({"root": server.root, **server.env()}), flush=True)
+    try:
+        server.httpd.serve_forever()
+    except KeyboardInterrupt:
+        pass
+    finally:
+        server.httpd.server_close()
+
+
+if __name__ == "__main__":
+    main()
