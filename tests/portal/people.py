@@ -42,8 +42,8 @@ def make_people() -> People:
     )
 
 
-def queued_run(user: User, words: int = 300) -> Run:
-    return services.start_run(user, "write", GOAL, words=words)
+def queued_run(user: User, words: int = 300, journey: str = "write", **spec) -> Run:
+    return services.start_run(user, journey, GOAL, words=words, spec=spec)
 
 
 def idle_run(user: User) -> Run:
