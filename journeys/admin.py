@@ -97,6 +97,7 @@ class RunAdmin(admin.ModelAdmin):
     def get_urls(self):
         own = [
             path("costs/", self.admin_site.admin_view(self.costs_view), name="journeys_run_costs"),
+            path("policies/", self.admin_site.admin_view(self.policies_view), name="journeys_run_policies"),
             path("<id:run_id>/control/<str:action>/", self.admin_site.admin_view(self.control_view), name="journeys_run_control"),
             path("<id:run_id>/raise-budget/", self.admin_site.admin_view(self.raise_budget_view), name="journeys_run_raise_budget"),
             path("<id:run_id>/fork/<int:seq>/", self.admin_site.admin_view(self.fork_view), name="journeys_run_fork"),
@@ -168,6 +169,11 @@ class RunAdmin(admin.ModelAdmin):
         context = {**self.admin_site.each_context(request), "rows": console.cost_per_user(), "opts": self.model._meta,
                    "title": "Cost per user"}
         return TemplateResponse(request, "admin/journeys/run/costs.html", context)
+
+    def policies_view(self, request: HttpRequest) -> HttpResponse:
+        context = {**self.admin_site.each_context(request), "policies": console.policy_summaries(), "opts": self.model._meta,
+                   "title": "Journey policies"}
+        return TemplateResponse(request, "admin/journeys/run/policies.html", context)
 
 
 @admin.register(Step)

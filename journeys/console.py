@@ -12,6 +12,7 @@ from django import forms
 from django.db.models import Count, Sum
 
 from journeys.models import Event, Run, Step
+from journeys.policies import PolicyError, known_journeys, load_policy, policy_dir
 
 
 @dataclass
@@ -87,3 +88,23 @@ def cost_per_user(limit: int = 200) -> list[dict[str, Any]]:
         }
         for row in rows
     ]
+
+
+def policy_summaries() -> list[dict[str, Any]]:
+    """Every journey's policy file as operators need to see it: valid or not (and why), its
+    routes, budgets and gates. Files change without a deploy; runs keep the policy they started with."""
+    summaries = []
+    for journey in known_journeys():
+        path = policy_dir() / f"{journey}.yaml"
+        try:
+            policy = load_policy(journey)
+        except PolicyError as error:
+            summaries.append({"journey": journey, "path": path.name, "valid": False, "error": str(error)})
+            continue
+        data = policy.model_dump(mode="json")
+        summaries.append({
+            "journey": journey, "path": path.name, "valid": True, "error": "", "description": policy.description,
+            "routes": data["routes"], "budgets": data["budgets"], "gates": data["gates"], "phases": data["phases"],
+            "turnitin": policy.turnitin, "source": path.read_text(encoding="utf-8")[:20_000],
+        })
+    return summaries

@@ -28,6 +28,7 @@ GOVERNED_NAMESPACES = {"portal", "api"}
 # Routes this project added to the admin (the admin's stock pages are Django's own business).
 ADMIN_ROUTES = {
     "admin:journeys_run_costs", "admin:journeys_run_control", "admin:journeys_run_raise_budget", "admin:journeys_run_fork",
+    "admin:journeys_run_policies",
 }
 
 EXPECTED: dict[str, frozenset[str]] = {
@@ -58,6 +59,7 @@ EXPECTED: dict[str, frozenset[str]] = {
     "api:run-artifacts": OWNER_AND_OPERATOR,
     "api:run-artifact-download": OWNER_AND_OPERATOR,
     "admin:journeys_run_costs": OPERATOR,
+    "admin:journeys_run_policies": OPERATOR,
     "admin:journeys_run_control": OPERATOR,
     "admin:journeys_run_raise_budget": OPERATOR,
     "admin:journeys_run_fork": OPERATOR,
@@ -132,6 +134,7 @@ PROBES: dict[str, Callable[[People], Request]] = {
     "api:run-artifacts": lambda p: Request("get", f"/api/v2/runs/{run_of(p).pk}/artifacts"),
     "api:run-artifact-download": lambda p: Request("get", f"/api/v2/runs/{run_of(p, 'with_file').pk}/artifacts/deliverable"),
     "admin:journeys_run_costs": lambda p: Request("get", "/admin/journeys/run/costs/"),
+    "admin:journeys_run_policies": lambda p: Request("get", "/admin/journeys/run/policies/"),
     "admin:journeys_run_control": lambda p: Request("post", f"/admin/journeys/run/{run_of(p).pk}/control/pause/"),
     "admin:journeys_run_raise_budget": lambda p: Request(
         "post", f"/admin/journeys/run/{run_of(p).pk}/raise-budget/", {"tokens": 10}

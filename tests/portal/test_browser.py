@@ -151,6 +151,9 @@ def test_an_operator_pauses_and_resumes_a_run_in_the_admin(worker, script, brows
     page.goto("/admin/journeys/run/costs/")
     assert "owner" in page.locator("#cost-per-user").inner_text()
     shots.take(page, "admin-cost-per-user")
+    page.goto("/admin/journeys/run/policies/")
+    assert page.get_by_role("heading", name="write (write.yaml)").count() == 1
+    shots.take(page, "admin-policies")
 
 
 def test_citations_show_their_passage_on_hover_and_keyboard_focus(browser_page, shots, transactional_db):
