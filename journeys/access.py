@@ -81,14 +81,24 @@ MIDDLEWARE_NAMESPACES = frozenset({"portal"})
 
 
 def roles_of(user) -> frozenset[str]:
+    """The user's roles; remembered on the user object (one group query per request at most)."""
     if not user.is_authenticated:
         return frozenset({ANONYMOUS})
-    roles = {STUDENT}
+    cached = getattr(user, "_hw_roles", None)
+    if cached is not None:
+        return cached
+    found = {STUDENT}
     if user.is_staff:
-        roles.add(OPERATOR)
-    if any(group.name == CHECKER_GROUP for group in user.groups.all()):
-        roles.add(CHECKER)
-    return frozenset(roles)
+        found.add(OPERATOR)
+    if user.groups.filter(name=CHECKER_GROUP).exists():
+        found.add(CHECKER)
+    user._hw_roles = frozenset(found)
+    return user._hw_roles
+
+
+def roles(request: HttpRequest) -> dict[str, frozenset[str]]:
+    """Template context processor: `roles` of the visitor, so navigation shows only what they may use."""
+    return {"roles": roles_of(request.user)}
 
 
 def is_operator(user) -> bool:
