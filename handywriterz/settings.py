@@ -287,6 +287,9 @@ HW_SSE_MAX_SECONDS = env_float("HW_SSE_MAX_SECONDS", 120.0)
 # A comment line is sent this often when nothing happens, so proxies keep the connection open;
 # the Event table is also polled at least this often in case a Redis wake-up was missed.
 HW_SSE_KEEPALIVE_SECONDS = env_float("HW_SSE_KEEPALIVE_SECONDS", 10.0)
+# Streams one web process serves at once; keep it below its threads (gunicorn --threads, 8 in the
+# Procfile). Past it a viewer gets 503 + Retry-After and the page falls back to retrying later.
+HW_SSE_MAX_STREAMS_PER_PROCESS = env_int("HW_SSE_MAX_STREAMS_PER_PROCESS", 6, minimum=1)
 
 # The default cache (API throttling buckets) is shared by every web process through Redis.
 CACHES = {

@@ -15,8 +15,10 @@ from __future__ import annotations
 
 import json
 import logging
+import threading
 import time
 from collections.abc import Iterator
+from functools import cache
 
 import redis
 from django.conf import settings
@@ -94,6 +96,38 @@ class WakeUp:
 def run_status(run_id: int) -> dict:
     values = Run.objects.filter(pk=run_id).values("status", "seq", "route").first() or {}
     return values
+
+
+@cache
+def stream_slots() -> threading.BoundedSemaphore:
+    """Open streams allowed in this process: fewer than its threads, so viewers can never take
+    every thread away from ordinary requests."""
+    return threading.BoundedSemaphore(settings.HW_SSE_MAX_STREAMS_PER_PROCESS)
+
+
+class LiveStream:
+    """An SSE response body holding one stream slot from creation until the server closes it
+    (Django calls close() when the response ends, also when the client went away early)."""
+
+    def __init__(self, run_id: int, after: int) -> None:
+        self.body = stream(run_id, after)
+        self.open = True
+
+    @classmethod
+    def open_for(cls, run_id: int, after: int) -> LiveStream | None:
+        """A stream, or None when this process already serves its maximum of streams."""
+        if not stream_slots().acquire(blocking=False):
+            return None
+        return cls(run_id, after)
+
+    def __iter__(self) -> Iterator[str]:
+        return self.body
+
+    def close(self) -> None:
+        if self.open:
+            self.open = False
+            self.body.close()
+            stream_slots().release()
 
 
 def stream(run_id: int, after: int = 0) -> Iterator[str]:

@@ -94,8 +94,15 @@
       root.dataset.ended = "true";
       scheduleRefresh();
     });
-    // On errors EventSource reconnects by itself (sending Last-Event-ID), which also covers
-    // the server closing a stream that reached its time limit.
+    // On network errors EventSource reconnects by itself (sending Last-Event-ID), which also
+    // covers the server closing a stream at its time limit. A refusal (503: the server has as
+    // many viewers as it serves at once) closes it for good: try again a little later.
+    source.onerror = function () {
+      if (source.readyState === EventSource.CLOSED && root.dataset.ended !== "true") {
+        setTimeout(connect, 10000);
+        scheduleRefresh();
+      }
+    };
   }
 
   if (root.dataset.ended !== "true") { connect(); }

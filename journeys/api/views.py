@@ -87,7 +87,12 @@ class RunEvents(RunObjectMixin, APIView):
         # A reconnecting EventSource repeats its original ?after= but sends Last-Event-ID: the larger wins.
         after = max(parse_after(request.query_params.get("after") or "0"), parse_after(request.headers.get("Last-Event-ID") or "0"))
         if request.accepted_renderer.format == EventStreamRenderer.format:
-            response = StreamingHttpResponse(live.stream(run.pk, after), content_type="text/event-stream")
+            body = live.LiveStream.open_for(run.pk, after)
+            if body is None:
+                busy = HttpResponse("too many live viewers on this server; retry shortly", status=503, content_type="text/plain")
+                busy["Retry-After"] = "10"
+                return busy
+            response = StreamingHttpResponse(body, content_type="text/event-stream")
             response["Cache-Control"] = "no-cache"
             response["X-Accel-Buffering"] = "no"  # nginx: do not buffer the stream
             return response

@@ -5,6 +5,8 @@ from __future__ import annotations
 import json
 import threading
 
+from rest_framework.test import APIClient
+
 from journeys import live, services
 from journeys.models import Artifact, Event, Run, RunStatus, Step
 from journeys.state import replay
@@ -133,3 +135,27 @@ def test_a_stream_is_bounded_in_time_and_resumes_after_the_last_id(student, sett
     text = "".join(chunks)
     assert f"id: {first.pk}\n" not in text and '"kind":"paused"' in text
     assert ": keep-alive" in text and "event: end" not in text
+
+
+def test_live_viewers_beyond_the_process_limit_are_told_to_retry(people, settings, transactional_db):
+    # given a process that serves one live stream at a time, and one viewer connected
+    settings.HW_SSE_MAX_STREAMS_PER_PROCESS = 1
+    live.stream_slots.cache_clear()
+    run = services.start_run(people.owner, "sketch", GOAL, words=200)
+    client = APIClient()
+    client.force_authenticate(people.owner)
+    url = f"/api/v2/runs/{run.pk}/events"
+    first = client.get(url, HTTP_ACCEPT="text/event-stream")
+    try:
+        # when a second viewer connects, then it is refused with a retry hint (no thread taken)
+        second = client.get(url, HTTP_ACCEPT="text/event-stream")
+        assert first.status_code == 200 and first["Content-Type"] == "text/event-stream"
+        assert second.status_code == 503 and second["Retry-After"] == "10"
+    finally:
+        first.close()
+
+    # when the first viewer leaves, then the slot is free again
+    third = client.get(url, HTTP_ACCEPT="text/event-stream")
+    assert third.status_code == 200
+    third.close()
+    live.stream_slots.cache_clear()
