@@ -159,9 +159,12 @@ class RunAnswer(RunAction):
         incoming.is_valid(raise_exception=True)
         answers = incoming.validated_data["answers"]
         items = reports.question_items(reports.pending_question(run))
+        if not items:
+            # Waiting for someone else (a Turnitin checker) is not a question for the student.
+            raise services.InvalidRequest(f"run {run.pk} is {run.status} and has no question for you to answer")
         known = {item["id"] for item in items}
         unknown = sorted(set(answers) - known)
-        if known and unknown:
+        if unknown:
             raise ValidationError({"answers": f"unknown question ids {unknown}; the questions are {sorted(known)}"})
         return services.answer_run(run.pk, reports.answers_by_question(items, answers), by=who(request))
 

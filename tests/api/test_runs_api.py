@@ -92,6 +92,13 @@ def test_answers_resume_the_run_keyed_by_the_questions_text(people):
     assert client.post(f"/api/v2/runs/{run.pk}/answer", {"answers": {"q1": "again"}}, format="json").status_code == 409
 
 
+def test_a_run_waiting_for_a_turnitin_checker_cannot_be_answered_by_its_student(people):
+    run = waiting_run(people.owner, questions=[], kind="turnitin")
+    response = client_for(people.owner).post(f"/api/v2/runs/{run.pk}/answer", {"answers": {"q1": "done"}}, format="json")
+    assert response.status_code == 409 and "no question for you" in response.json()["detail"]
+    assert not Step.objects.filter(run=run, node="human").exists()
+
+
 def test_artifacts_are_listed_and_downloaded_with_their_type(people):
     run = queued_run(people.owner)
     Artifact.objects.create(run=run, name="deliverable", version=1, content="# Old", size=5, sha256="0" * 64, path="/x/essay.md")

@@ -57,12 +57,13 @@ def idle_run(user: User) -> Run:
 
 
 @transaction.atomic
-def waiting_run(user: User, questions: list[str] | None = None) -> Run:
+def waiting_run(user: User, questions: list[str] | None = None, kind: str = "clarify") -> Run:
     """A run whose agents asked the student a question, recorded as a step like a node would.
     Made in one transaction, so a worker that gets its first step message finds it waiting."""
     run = queued_run(user)
-    human = {"pending": True, "kind": "clarify", "resume_route": run.route,
-             "questions": questions or ["Which country should the essay focus on?", "Is it for a module on planning?"]}
+    if questions is None:
+        questions = ["Which country should the essay focus on?", "Is it for a module on planning?"]
+    human = {"pending": True, "kind": kind, "resume_route": run.route, "questions": questions}
     step = Step.objects.create(
         run=run, seq=0, node="interpreter", route_in=run.route, started_at=run.created_at, finished_at=run.created_at,
         delta={"human": human}, route=run.route,
