@@ -7,12 +7,13 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
+from django.db.models import Q
 from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
 
 from agents.citing import MARKER, cited_pairs
 from journeys import reports
-from journeys.models import Chunk, Event, Run, RunStatus, Source, Step
+from journeys.models import Artifact, Chunk, Event, Run, RunStatus, Source, Step
 from journeys.portal.graphs import plan_graph, route_graph
 
 TIMELINE_LIMIT = 300
@@ -168,12 +169,30 @@ def cite_markup(text: str, passages: dict[tuple[str, int], dict[str, str]]) -> S
     return mark_safe(MARKER.sub(replace, escaped))  # noqa: S308 - every piece was escaped above
 
 
+def sections_so_far(run: Run) -> str:
+    """While no draft exists yet: the sections written so far, in plan order (one query), so the
+    student watches the text grow."""
+    plan = run.state.get("plan") or {}
+    references = run.state.get("artifacts") or {}
+    wanted = {f"section-{index}": section.get("heading", "") for index, section in enumerate(plan.get("sections") or [])}
+    versions = Q()
+    for name in wanted:
+        if references.get(name):
+            versions |= Q(name=name, version=references[name])
+    if not versions:
+        return ""
+    texts = dict(Artifact.objects.filter(versions, run=run).values_list("name", "content"))
+    parts = [f"## {heading}\n\n{texts[name]}" for name, heading in wanted.items() if name in texts]
+    return "\n\n".join(parts)
+
+
 def preview(run: Run) -> list[dict[str, Any]]:
-    """The newest draft (with citation markers; else the deliverable) as headings and paragraphs."""
+    """The newest draft (with citation markers; else the deliverable; else the sections written
+    so far) as headings, notes and paragraphs."""
     artifact = reports.find_artifact(run, "draft") or reports.find_artifact(run, "deliverable")
-    if artifact is None or not artifact.content:
+    text = (artifact.content if artifact is not None else sections_so_far(run))[:PREVIEW_CHARS]
+    if not text:
         return []
-    text = artifact.content[:PREVIEW_CHARS]
     passages = cited_passages(run, text)
     blocks = []
     for block in text.split("\n\n"):
