@@ -15,6 +15,7 @@ from typing import Any
 from agents import drafts
 from agents.common import spec_of
 from agents.contracts import ArtifactOut, EventNote, NodeContext, Outcome
+from agents.memory.apply import planning_lessons
 from agents.replanner import replan
 from agents.steps import build_steps
 
@@ -70,7 +71,8 @@ def plan(context: NodeContext) -> Outcome:
 def first_plan(context: NodeContext) -> Outcome:
     spec = spec_of(context)
     phases = list(context.policy.get("phases") or ["write"])
-    title, sections, model = outline(context, phases)
+    learned = planning_lessons(context.services)  # memory: lessons of similar earlier runs
+    title, sections, model = outline(context, phases, learned.advice)
     queries, branches = [spec.topic or context.goal], []
     if "research" in phases:
         result = context.llm.complete(
@@ -80,8 +82,10 @@ def first_plan(context: NodeContext) -> Outcome:
         )
         queries = result.data["queries"]
         branches = [item for item in result.data["branches"] if item["section"] < len(sections)][:1]
+    queries = list(dict.fromkeys(queries + learned.queries))
     steps = build_steps(phases, sections, spec, branches)
     planned = {"title": title, "sections": sections, "steps": steps, "queries": queries, "version": 1}
+    lesson_events, lesson_records = learned.event_and_record()
     return Outcome(
         route="act",
         delta={"plan": planned, "progress": 0.05},
@@ -89,13 +93,15 @@ def first_plan(context: NodeContext) -> Outcome:
             EventNote("plan", plan_summary(planned, spec.words), {"steps": [step["id"] for step in steps], "model": model}),
             *[EventNote("branch", f"Uncertain: {item['question']}; will try A ({item['options'][0]}) and B "
                         f"({item['options'][1]}) and keep the better on {item['metric']}") for item in branches],
+            *lesson_events,
         ],
+        records=lesson_records,
         artifacts=[ArtifactOut("outline", outline_markdown(planned), kind="outline")],
         observation={"sections": len(sections), "steps": len(steps)},
     )
 
 
-def outline(context: NodeContext, phases: list[str]) -> tuple[str, list[dict[str, Any]], str]:
+def outline(context: NodeContext, phases: list[str], advice: list[str] = ()) -> tuple[str, list[dict[str, Any]], str]:
     """Title and sections: from the uploaded document (rewrite, slides), the assignment's parts,
     a fixed synthesis (research pack) or the model's outline."""
     spec = spec_of(context)
@@ -117,7 +123,8 @@ def outline(context: NodeContext, phases: list[str]) -> tuple[str, list[dict[str
     count = spec.sections or int(context.policy["gates"]["sections"])
     result = context.llm.complete(
         "plan_outline",
-        {"goal": context.goal, "topic": spec.topic, "words": spec.words, "sections": count, "deliverable": spec.deliverable},
+        {"goal": context.goal, "topic": spec.topic, "words": spec.words, "sections": count, "deliverable": spec.deliverable,
+         "lessons": list(advice)},
         schema=OUTLINE_SCHEMA,
     )
     sections = [section_entry(item["heading"], item["words"], item["points"]) for item in result.data["sections"]]
