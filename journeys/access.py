@@ -25,7 +25,7 @@ SIGNED_IN = frozenset({STUDENT, CHECKER, OPERATOR})
 EVERYONE = SIGNED_IN | {ANONYMOUS}
 
 # How a rule treats the run named in the URL (kwarg "run_id").
-NO_RUN, OWNER, OWNER_OR_OPERATOR = "", "owner", "owner_or_operator"
+NO_RUN, OWNER, OWNER_OR_OPERATOR, OWNER_CHECKER_OR_OPERATOR = "", "owner", "owner_or_operator", "owner_checker_or_operator"
 
 
 @dataclass(frozen=True)
@@ -42,6 +42,12 @@ SIGNED_IN_ONLY = Rule(SIGNED_IN, why="a user's own list and new runs")
 RUN_VIEWERS = Rule(SIGNED_IN, OWNER_OR_OPERATOR, why="a run's owner, and operators who look after it")
 RUN_OWNER = Rule(SIGNED_IN, OWNER, why="only the student whose run it is")
 CHECKERS = Rule(frozenset({CHECKER, OPERATOR}), why="Turnitin checkers and operators")
+# A checker's job pages: checkers and operators; the turnitin views also require the job to be
+# claimed by the checker asking (turnitin.views.own_cycle).
+CHECKER_JOBS = Rule(frozenset({CHECKER, OPERATOR}), why="the checker who claimed the job, and operators")
+RUN_TURNITIN_STATUS = Rule(SIGNED_IN, OWNER_CHECKER_OR_OPERATOR, why="the run's owner, checkers and operators")
+# Machine to machine: only a request signed with HW_TURNITIN_WEBHOOK_SECRET (turnitin.webhook).
+SIGNED_WEBHOOK = Rule(frozenset(), why="requests signed with the webhook secret; no user role")
 OPERATORS = Rule(frozenset({OPERATOR}), why="operators only")
 
 RULES: dict[str, Rule] = {
@@ -73,11 +79,20 @@ RULES: dict[str, Rule] = {
     "api:run-answer": RUN_OWNER,
     "api:run-artifacts": RUN_VIEWERS,
     "api:run-artifact-download": RUN_VIEWERS,
+    # Turnitin (the turnitin app's views; they enforce these themselves too)
+    "turnitin:queue": CHECKERS,
+    "turnitin:claim": CHECKERS,
+    "turnitin:job": CHECKER_JOBS,
+    "turnitin:draft": CHECKER_JOBS,
+    "turnitin:upload": CHECKER_JOBS,
+    "turnitin:release": CHECKER_JOBS,
+    "turnitin_api:status": RUN_TURNITIN_STATUS,
+    "turnitin_api:webhook": SIGNED_WEBHOOK,
 }
 
 # Namespaces whose routes RouteRulesMiddleware governs (the API governs itself through DRF,
 # which authenticates tokens only inside the view).
-MIDDLEWARE_NAMESPACES = frozenset({"portal"})
+MIDDLEWARE_NAMESPACES = frozenset({"portal", "turnitin"})
 
 
 def roles_of(user) -> frozenset[str]:
@@ -119,7 +134,9 @@ def run_allowed(rule: Rule, user, run_owner_id: int) -> bool:
         return True
     if user.is_authenticated and user.pk == run_owner_id:
         return True
-    return rule.run == OWNER_OR_OPERATOR and is_operator(user)
+    if rule.run == OWNER_CHECKER_OR_OPERATOR and CHECKER in roles_of(user):
+        return True
+    return rule.run in {OWNER_OR_OPERATOR, OWNER_CHECKER_OR_OPERATOR} and is_operator(user)
 
 
 def runs_visible_to(user):

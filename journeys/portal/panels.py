@@ -15,6 +15,7 @@ from agents.citing import MARKER, cited_pairs
 from journeys import reports
 from journeys.models import Artifact, Chunk, Event, Run, RunStatus, Source, Step
 from journeys.portal.graphs import plan_graph, route_graph
+from turnitin.models import TurnitinCycle
 
 TIMELINE_LIMIT = 300
 PREVIEW_CHARS = 60_000
@@ -206,19 +207,33 @@ def preview(run: Run) -> list[dict[str, Any]]:
     return blocks
 
 
+CYCLE_WORDS = {
+    "pending_upload": "waiting for a checker to take the draft",
+    "awaiting_report": "a checker is running the draft through Turnitin",
+    "report_ready": "report received; the agents are reading it",
+    "iterating": "the agents are revising the flagged passages",
+    "done": "checked",
+    "expired": "no checker answered in time",
+}
+
+
 def turnitin_strip(run: Run) -> dict[str, Any] | None:
-    """Target vs observed similarity and whether a checker is awaited (None: no Turnitin gate)."""
+    """Target vs observed similarity of the run's latest Turnitin cycle, and whether the run waits
+    for a checker (None when the run has no Turnitin gate and no cycle)."""
     info = run.state.get("turnitin") or {}
-    target = info.get("target") or run.policy.get("gates", {}).get("similarity_target")
-    if target is None and not info:
+    cycle = TurnitinCycle.objects.filter(run=run).order_by("-number").first()
+    if cycle is None and not info:
         return None
     human = run.state.get("human") or {}
-    waiting = run.status == RunStatus.WAITING_HUMAN and human.get("kind") == "turnitin"
+    waiting = run.status == RunStatus.WAITING_HUMAN and human.get("kind") == "turnitin" and bool(human.get("pending"))
     return {
-        "target": target,
-        "observed": info.get("observed"),
-        "cycle": info.get("cycle"),
-        "status": info.get("status") or ("awaiting_report" if waiting else ""),
+        "target": cycle.target_similarity if cycle else info.get("target"),
+        "observed": cycle.observed_similarity if cycle else None,
+        "ai_writing": cycle.ai_writing_score if cycle else None,
+        "cycle": cycle.number if cycle else info.get("cycles"),
+        "max_cycles": info.get("max_cycles"),
+        "status": CYCLE_WORDS.get(cycle.status, cycle.status) if cycle else "",
+        "outcome": cycle.outcome if cycle else "",
         "waiting": waiting,
     }
 

@@ -9,22 +9,29 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import timedelta
 
 import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import URLPattern, URLResolver, get_resolver
+from django.utils import timezone
 from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
 from journeys import access
 from journeys.models import Artifact, Run
 from tests.portal.people import PASSWORD, ROLES, People, queued_run, waiting_run
+from tests.turnitin.conftest import SECTIONS, report_pdf, run_at_handoff, sentence_of
+from turnitin.models import CycleStatus, TurnitinCycle
 
 EVERYONE = frozenset(ROLES)
 SIGNED_IN = frozenset({"other", "owner", "checker", "operator"})
 OWNER_AND_OPERATOR = frozenset({"owner", "operator"})
 OWNER = frozenset({"owner"})
 OPERATOR = frozenset({"operator"})
-GOVERNED_NAMESPACES = {"portal", "api"}
+CHECKER_AND_OPERATOR = frozenset({"checker", "operator"})
+NOBODY = frozenset()
+GOVERNED_NAMESPACES = {"portal", "api", "turnitin", "turnitin_api"}
 # Routes this project added to the admin (the admin's stock pages are Django's own business).
 ADMIN_ROUTES = {
     "admin:journeys_run_costs", "admin:journeys_run_control", "admin:journeys_run_raise_budget", "admin:journeys_run_fork",
@@ -58,6 +65,14 @@ EXPECTED: dict[str, frozenset[str]] = {
     "api:run-answer": OWNER,
     "api:run-artifacts": OWNER_AND_OPERATOR,
     "api:run-artifact-download": OWNER_AND_OPERATOR,
+    "turnitin:queue": CHECKER_AND_OPERATOR,
+    "turnitin:claim": CHECKER_AND_OPERATOR,
+    "turnitin:job": CHECKER_AND_OPERATOR,
+    "turnitin:draft": CHECKER_AND_OPERATOR,
+    "turnitin:upload": CHECKER_AND_OPERATOR,
+    "turnitin:release": CHECKER_AND_OPERATOR,
+    "turnitin_api:status": frozenset({"owner", "checker", "operator"}),
+    "turnitin_api:webhook": NOBODY,  # only requests signed with the webhook secret
     "admin:journeys_run_costs": OPERATOR,
     "admin:journeys_run_policies": OPERATOR,
     "admin:journeys_run_control": OPERATOR,
@@ -101,6 +116,26 @@ def run_of(people: People, kind: str = "queued") -> Run:
     return run
 
 
+def cycle_of(people: People, claimed: bool = True) -> TurnitinCycle:
+    """A Turnitin cycle of the owner's run (handed off by the real handoff node), claimed by the checker."""
+    run = run_at_handoff(people.owner)
+    cycle = TurnitinCycle.objects.get(run=run)
+    if claimed:
+        now = timezone.now()
+        TurnitinCycle.objects.filter(pk=cycle.pk).update(
+            status=CycleStatus.AWAITING_REPORT, checker=people.checker, claimed_at=now, claim_expires_at=now + timedelta(hours=1)
+        )
+    cycle.refresh_from_db()
+    return cycle
+
+
+def report_upload(people: People) -> Request:
+    cycle = cycle_of(people)
+    texts = [text for _, text in SECTIONS]
+    report = SimpleUploadedFile("report.pdf", report_pdf(cycle, texts, {sentence_of(texts[0], 1): 1}), "application/pdf")
+    return Request("post", f"/turnitin/jobs/{cycle.pk}/report/", {"report": report, "submission_id": f"s-{cycle.pk}"})
+
+
 def answer(people: People) -> dict:
     return {"q1": "Kenya", "q2": "Yes"}
 
@@ -133,6 +168,14 @@ PROBES: dict[str, Callable[[People], Request]] = {
     "api:run-answer": lambda p: Request("post", f"/api/v2/runs/{run_of(p, 'waiting').pk}/answer", {"answers": answer(p)}),
     "api:run-artifacts": lambda p: Request("get", f"/api/v2/runs/{run_of(p).pk}/artifacts"),
     "api:run-artifact-download": lambda p: Request("get", f"/api/v2/runs/{run_of(p, 'with_file').pk}/artifacts/deliverable"),
+    "turnitin:queue": lambda p: Request("get", "/turnitin/"),
+    "turnitin:claim": lambda p: Request("post", "/turnitin/claim/") if cycle_of(p, claimed=False) else None,
+    "turnitin:job": lambda p: Request("get", f"/turnitin/jobs/{cycle_of(p).pk}/"),
+    "turnitin:draft": lambda p: Request("get", f"/turnitin/jobs/{cycle_of(p).pk}/draft.docx"),
+    "turnitin:upload": report_upload,
+    "turnitin:release": lambda p: Request("post", f"/turnitin/jobs/{cycle_of(p).pk}/release/"),
+    "turnitin_api:status": lambda p: Request("get", f"/api/v2/turnitin/{cycle_of(p).run_id}/status"),
+    "turnitin_api:webhook": lambda p: Request("post", f"/api/v2/turnitin/{cycle_of(p).run_id}/report", {"report": "x"}),
     "admin:journeys_run_costs": lambda p: Request("get", "/admin/journeys/run/costs/"),
     "admin:journeys_run_policies": lambda p: Request("get", "/admin/journeys/run/policies/"),
     "admin:journeys_run_control": lambda p: Request("post", f"/admin/journeys/run/{run_of(p).pk}/control/pause/"),
@@ -145,7 +188,7 @@ PROBES: dict[str, Callable[[People], Request]] = {
 
 def client_as(people: People, role: str, route: str):
     user = people.user(role)
-    if route.startswith("api:"):
+    if route.startswith(("api:", "turnitin_api:")):
         client = APIClient()
         if user is not None:
             client.credentials(HTTP_AUTHORIZATION=f"Token {Token.objects.get_or_create(user=user)[0].key}")
@@ -181,16 +224,19 @@ def test_the_rules_say_what_the_matrix_expects():
             allowed &= {"owner"}
         elif rule.run == access.OWNER_OR_OPERATOR:
             allowed &= {"owner", "operator"}
+        elif rule.run == access.OWNER_CHECKER_OR_OPERATOR:
+            allowed &= {"owner", "checker", "operator"}
         assert allowed == EXPECTED[route], route
 
 
 @pytest.mark.parametrize("route", sorted(EXPECTED))
-def test_only_the_expected_visitors_succeed(route, people):
+def test_only_the_expected_visitors_succeed(route, people, settings):
+    settings.HW_TURNITIN_WEBHOOK_SECRET = "a-webhook-secret-for-the-matrix"
     outcomes = {}
     for role in ROLES:
         request = PROBES[route](people)
         client = client_as(people, role, route)
-        options = {"format": "json"} if route.startswith("api:") else {}
+        options = {"format": "json"} if route.startswith(("api:", "turnitin_api:")) else {}
         response = getattr(client, request.method)(request.url, request.data, **options)
         assert response.status_code < 500, f"{route} as {role}: {response.status_code}"
         outcomes[role] = not denied(response)

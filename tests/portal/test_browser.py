@@ -10,6 +10,8 @@ from journeys.models import Artifact, Event, Run, RunStatus, Source, Step
 from tests.conftest import wait_for
 from tests.portal.browser import CONTRAST_JS, PHONE, UNLABELLED_JS, log_in
 from tests.portal.people import PASSWORD, idle_run, make_people, queued_run, waiting_run
+from tests.turnitin.conftest import SECTIONS, report_pdf, run_at_handoff, sentence_of
+from turnitin.models import TurnitinCycle
 
 pytestmark = pytest.mark.slow
 SECTION = "Urban surfaces store heat by day and release it at night, so cities stay warmer than their surroundings. " * 4
@@ -210,3 +212,40 @@ def test_the_run_can_be_paused_with_the_keyboard_alone(browser_page, shots, tran
     assert Run.objects.get(pk=run.pk).status == RunStatus.PAUSED
     assert "Paused." in page.locator(".messages").inner_text()
     shots.take(page, "paused-by-keyboard")
+
+
+def test_a_checker_claims_the_draft_and_uploads_the_report_then_the_student_sees_it(worker, browser_page, shots):
+    # given a student's run that handed its draft to Turnitin, and a checker
+    people = make_people()
+    run = run_at_handoff(people.owner, spec={"words": 300})
+    page = browser_page()
+    log_in(page, "checker", PASSWORD)
+
+    # when the checker opens the workbench and claims the next job
+    page.get_by_role("link", name="Checker workbench").click()
+    shots.take(page, "checker-queue")
+    page.get_by_role("button", name="Claim the next job").click()
+    cycle = TurnitinCycle.objects.get(run=run)
+    assert cycle.checker_id == people.checker.pk
+    shots.take(page, "checker-job")
+
+    # and downloads the draft, runs it through Turnitin (outside) and uploads the report
+    with page.expect_download() as download:
+        page.get_by_role("link", name="Download the draft").click()
+    with zipfile.ZipFile(download.value.path()) as docx:
+        assert "word/document.xml" in docx.namelist()
+    texts = [text for _, text in SECTIONS]
+    report = report_pdf(cycle, texts, {sentence_of(texts[0], 1): 1, sentence_of(texts[1], 1): 2})
+    page.get_by_label("Report").set_input_files({"name": "report.pdf", "mimeType": "application/pdf", "buffer": report})
+    page.get_by_role("button", name="Upload the report").click()
+    shots.take(page, "checker-uploaded")
+
+    # then the report is stored, the run continues, and its student sees the similarity on the run page
+    cycle.refresh_from_db()
+    assert cycle.observed_similarity == 28 and cycle.reported_by_id == people.checker.pk
+    wait_for(lambda: Step.objects.filter(run=run, node="human").exists(), 30, what="the report to resume the run")
+    student = browser_page()
+    log_in(student, "owner", PASSWORD)
+    student.goto(f"/runs/{run.pk}/")
+    assert student.locator("#turnitin-observed").inner_text() == "28%"
+    shots.take(student, "student-sees-turnitin")
