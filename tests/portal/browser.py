@@ -79,6 +79,8 @@ def chromium():
     from playwright.sync_api import sync_playwright
 
     assert Path(CHROMIUM).exists(), "chromium is missing: scripts/bootstrap.sh installs it (apt-get install chromium)"
+    for stale in SCREENSHOTS.glob("*.png"):  # the folder shows this session's pages only
+        stale.unlink()
     with pytest.MonkeyPatch.context() as patch:
         patch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
         with sync_playwright() as playwright:
