@@ -94,6 +94,9 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django.contrib.postgres",
     "rest_framework",
+    "rest_framework.authtoken",
+    "drf_spectacular",
+    "drf_spectacular_sidecar",
     "django_celery_beat",
     "journeys",
     "agents",
@@ -103,10 +106,14 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    # Serves static files (portal CSS/JS, the offline API docs) from gunicorn, no CDN.
+    "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # journeys.access.RULES for the portal's pages (the API applies them through DRF).
+    "journeys.access.RouteRulesMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
 ]
@@ -124,6 +131,7 @@ TEMPLATES = [
                 "django.template.context_processors.request",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
+                "journeys.access.roles",
             ],
         },
     },
@@ -165,6 +173,14 @@ USE_I18N = True
 USE_TZ = True
 STATIC_URL = "static/"
 STATIC_ROOT = BASE_DIR / "var" / "static"
+STATICFILES_DIRS = [BASE_DIR / "static"]
+# WhiteNoise serves static files from gunicorn. Straight from the apps' static folders by default,
+# so the embedded default needs no collectstatic; production may collectstatic and set this false.
+WHITENOISE_USE_FINDERS = env_bool("HW_STATIC_FROM_FINDERS", True)
+WHITENOISE_AUTOREFRESH = DEBUG
+LOGIN_URL = "portal:login"
+LOGIN_REDIRECT_URL = "portal:run-list"
+LOGOUT_REDIRECT_URL = "portal:home"
 MEDIA_ROOT = Path(env_str("HW_MEDIA_ROOT", str(BASE_DIR / "var" / "media")))
 
 LOGGING = {
@@ -289,6 +305,32 @@ HW_LLM_TIMEOUT_SECONDS = env_float("HW_LLM_TIMEOUT_SECONDS", 60.0)
 # Seconds of simulated latency added by the built-in model (benchmarks and load tests only).
 HW_OFFLINE_MODEL_LATENCY = env_float("HW_OFFLINE_MODEL_LATENCY", 0.0)
 
+# --- Live run view (Server-Sent Events) -------------------------------------------------------
+# A stream holds one web worker thread for its lifetime, so it is bounded: the browser's
+# EventSource reconnects after it ends (Last-Event-ID resumes where it stopped).
+HW_SSE_MAX_SECONDS = env_float("HW_SSE_MAX_SECONDS", 120.0)
+# A comment line is sent this often when nothing happens, so proxies keep the connection open;
+# the Event table is also polled at least this often in case a Redis wake-up was missed.
+HW_SSE_KEEPALIVE_SECONDS = env_float("HW_SSE_KEEPALIVE_SECONDS", 10.0)
+# Streams one web process serves at once; keep it below its threads (gunicorn --threads, 8 in the
+# Procfile). Past it a viewer gets 503 + Retry-After and the page falls back to retrying later.
+HW_SSE_MAX_STREAMS_PER_PROCESS = env_int("HW_SSE_MAX_STREAMS_PER_PROCESS", 6, minimum=1)
+
+# The default cache (API throttling buckets) is shared by every web process through Redis.
+CACHES = {
+    "default": {
+        "BACKEND": "django.core.cache.backends.redis.RedisCache",
+        "LOCATION": REDIS_URL,
+        "KEY_PREFIX": f"{HW_QUEUE_PREFIX}.cache",
+    }
+}
+
+# --- API --------------------------------------------------------------------------------------
+# Requests per user (or per address when anonymous); "N/second|minute|hour|day".
+HW_API_RATES = {
+    "user": env_str("HW_API_RATE_USER", "600/minute"),
+    "anon": env_str("HW_API_RATE_ANON", "60/minute"),
+}
 
 def env_structure(name: str) -> dict | None:
     """A JSON object given inline (starts with '{') or as the path of a .json/.yaml/.yml file."""
@@ -398,9 +440,30 @@ HW_EPISODE_CONTEXT_CHARS = env_int("HW_EPISODE_CONTEXT_CHARS", 6000, minimum=500
 
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
+        "rest_framework.authentication.TokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
-    "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
+    "DEFAULT_PERMISSION_CLASSES": ["journeys.api.permissions.RouteRule"],
+    "DEFAULT_THROTTLE_CLASSES": [
+        "journeys.api.throttling.UserThrottle",
+        "journeys.api.throttling.AnonThrottle",
+    ],
+    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.LimitOffsetPagination",
+    "PAGE_SIZE": 50,
+    "EXCEPTION_HANDLER": "journeys.api.errors.exception_handler",
+}
+SPECTACULAR_SETTINGS = {
+    "TITLE": "HandyWriterz API",
+    "DESCRIPTION": "Start and follow writing runs, answer the agents' questions, download deliverables.",
+    "VERSION": "2.0.0",
+    "SERVE_INCLUDE_SCHEMA": False,
+    "SERVE_PERMISSIONS": ["rest_framework.permissions.AllowAny"],
+    # The docs pages load Swagger UI / Redoc from the sidecar package: no CDN, works offline.
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
+    "COMPONENT_SPLIT_REQUEST": True,
 }
 
 # --- Turnitin cycles (turnitin/) -----------------------------------------------------------------
@@ -432,8 +495,6 @@ EMAIL_USE_TLS = env_bool("HW_EMAIL_USE_TLS", False)
 EMAIL_TIMEOUT = env_int("HW_EMAIL_TIMEOUT_SECONDS", 10, minimum=1)
 DEFAULT_FROM_EMAIL = env_str("HW_DEFAULT_FROM_EMAIL", "HandyWriterz <no-reply@handywriterz.local>")
 HW_SITE_URL = env_str("HW_SITE_URL", "http://127.0.0.1:8000")
-LOGIN_URL = "/accounts/login/"
-LOGIN_REDIRECT_URL = "/turnitin/"
 # --- Tools: sandbox, ingestion, repair (docs/tools.md) ----------------------------------------
 # Where generated or patched tool code runs. "auto" uses namespaces when running as root with
 # util-linux `unshare`, else resource limits only (weaker; the sandbox report says which).

@@ -1,11 +1,18 @@
 from django.contrib import admin
-from django.urls import include, path
+from django.urls import include, path, register_converter
 
-from turnitin.urls import api_urlpatterns as turnitin_api
+from journeys.converters import IdConverter
 
+# Registered before the URL modules below are imported: they use "<id:...>".
+register_converter(IdConverter, "id")
+
+from turnitin.urls import api_urlpatterns as turnitin_api  # noqa: E402 - needs the converter above
+
+# The portal provides sign-up, log-in and log-out under accounts/ (journeys/portal/urls.py).
 urlpatterns = [
     path("admin/", admin.site.urls),
-    path("accounts/", include("django.contrib.auth.urls")),
     path("turnitin/", include("turnitin.urls")),
     path("api/v2/turnitin/", include((turnitin_api, "turnitin_api"))),
+    path("api/", include("journeys.api.urls")),
+    path("", include("journeys.portal.urls")),
 ]

@@ -12,14 +12,15 @@ from typing import Any
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone
 
 from agents.taskspec import MAX_WORDS, MIN_WORDS, SpecError, spec_data, validate_spec
 from journeys import dispatch, uploads
 from journeys.memory.profiles import profile_preferences
-from journeys.models import PAUSABLE_STATUSES, TERMINAL_STATUSES, Event, Run, RunStatus, Step
+from journeys.models import PAUSABLE_STATUSES, TERMINAL_STATUSES, Artifact, Chunk, Event, Run, RunStatus, Source, Step
 from journeys.policies import Policy, PolicyError, load_policy
-from journeys.state import merge_patch
+from journeys.state import merge_patch, replay
 
 
 class InvalidRequest(ValueError):
@@ -339,3 +340,110 @@ def resume_due_runs(limit: int = 500) -> int:
             service_event(run, "resumed", f"Resumed automatically at step {run.seq} after: {reason}"[:2000], by="system")
             resumed += 1
     return resumed
+
+
+def raise_budget(run_id: int, increase: BudgetRequest, by: str = "operator") -> Run:
+    """Add to a run's limits. A run that ended because a budget ran out continues from the route
+    it was on when the budget stopped it (its finalizer's stop-gap deliverable stays a version)."""
+    amounts = {name: getattr(increase, name) for name in ("tokens", "seconds", "usd") if getattr(increase, name)}
+    if not amounts:
+        raise InvalidRequest("say how much to add to at least one budget (tokens, seconds or usd)")
+    if any(value < 0 for value in amounts.values()):
+        raise InvalidRequest("a budget can only be raised; use a positive amount")
+    added = resolve_budgets({"tokens": 0, "seconds": 0, "usd": 0}, BudgetRequest(**amounts))
+    with transaction.atomic():
+        run = locked_run(run_id)
+        revive = run.status == RunStatus.BUDGET_EXHAUSTED
+        if run.status in TERMINAL_STATUSES and not revive:
+            raise InvalidRequest(f"run {run.pk} has ended ({run.status}); only a run stopped by its budget can continue")
+        run.limit_tokens += added["limit_tokens"]
+        run.limit_seconds += added["limit_seconds"]
+        run.limit_usd += added["limit_usd"]
+        run.save(update_fields=["limit_tokens", "limit_seconds", "limit_usd", "updated_at"])
+        spent = run.exhausted_budget()
+        service_event(run, "budget", f"{by} raised the budget by {describe(amounts)}", by=by, added=amounts)
+        if revive and not spent:
+            continue_after_budget(run)
+    return run
+
+
+def describe(amounts: dict[str, float]) -> str:
+    units = {"tokens": "{:,.0f} tokens", "seconds": "{:,.0f} seconds", "usd": "${:,.2f}"}
+    return ", ".join(units[name].format(value) for name, value in amounts.items())
+
+
+def continue_after_budget(run: Run) -> None:
+    """Put a budget-exhausted run back on the route the ending step pre-empted."""
+    steps = list(Step.objects.filter(run=run).order_by("-seq").values_list("route_in", "route")[:2])
+    route = steps[1][1] if len(steps) > 1 else run.policy["start_route"]
+    run.route = route
+    run.finished_at = None
+    run.status_reason = ""
+    run.save(update_fields=["route", "finished_at", "status_reason", "updated_at"])
+    service_event(run, "resumed", f"Continuing at '{route}' with the raised budget")
+    requeue(run)
+
+
+def fork_run_from_step(run_id: int, seq: int, by: str = "operator") -> Run:
+    """A new run that shares the history of `run_id` before step `seq` and re-runs from there.
+
+    The deltas of steps 0..seq-1 are copied and replayed into the new run's state (so the copy
+    is exactly the checkpoint), with the artifacts, sources and events they produced; the new
+    run then executes step `seq` on the route the old one took there."""
+    with transaction.atomic():
+        source = locked_run(run_id)
+        if not 0 <= seq <= source.seq:
+            raise InvalidRequest(f"run {source.pk} has steps 0..{source.seq - 1}; cannot fork from step {seq}")
+        steps = list(Step.objects.filter(run=source, seq__lt=seq).order_by("seq"))
+        fork = copy_run(source, steps, seq)
+        copy_history(source, fork, seq)
+        service_event(fork, "forked", f"Forked by {by} from run {source.pk} at step {seq}", parent=source.pk, seq=seq, by=by)
+        service_event(source, "forked", f"{by} re-ran this run from step {seq} as run {fork.pk}", child=fork.pk, seq=seq)
+        if fork.status == RunStatus.QUEUED:
+            ticket = dispatch.ticket_for(fork)
+            transaction.on_commit(lambda: dispatch.send_step(ticket))
+    return fork
+
+
+def copy_run(source: Run, steps: list[Step], seq: int) -> Run:
+    state = replay([step.delta for step in steps])
+    waiting = bool(state.get("human", {}).get("pending"))
+    return Run.objects.create(
+        user_id=source.user_id, parent=source, journey=source.journey, goal=source.goal, spec=source.spec,
+        policy=source.policy, state=state, seq=seq,
+        route=steps[-1].route if steps else source.policy["start_route"],
+        status=RunStatus.WAITING_HUMAN if waiting else RunStatus.QUEUED,
+        priority=source.priority, weight=source.weight,
+        limit_tokens=source.limit_tokens, limit_seconds=source.limit_seconds, limit_usd=source.limit_usd,
+        used_tokens=sum(step.tokens for step in steps),
+        used_seconds=sum(step.duration_seconds for step in steps),
+        used_usd=sum((step.cost_usd for step in steps), Decimal("0")),
+        lease_expires_at=None if waiting else timezone.now() + timezone.timedelta(seconds=settings.HW_DISPATCH_GRACE_SECONDS),
+    )
+
+
+def copy_history(source: Run, fork: Run, seq: int) -> None:
+    """Copy the rows produced before `seq`: steps, events, artifacts, sources with their chunks."""
+    Step.objects.bulk_create(
+        Step(**{**row, "run_id": fork.pk}) for row in Step.objects.filter(run=source, seq__lt=seq).values(*copied_fields(Step))
+    )
+    Event.objects.bulk_create(
+        Event(**{**row, "run_id": fork.pk}) for row in Event.objects.filter(run=source, seq__lt=seq).values(*copied_fields(Event))
+    )
+    # Rows with no step (a student's uploads) are inputs of the run: the fork keeps them too.
+    before = Q(step_seq__lt=seq) | Q(step_seq__isnull=True)
+    artifacts = Artifact.objects.filter(before, run=source).values(*copied_fields(Artifact))
+    Artifact.objects.bulk_create(Artifact(**{**row, "run_id": fork.pk}) for row in artifacts)
+    for origin in Source.objects.filter(before, run=source).prefetch_related("chunks"):
+        chunks = list(origin.chunks.all())
+        origin.pk, origin.run_id = None, fork.pk
+        origin.save(force_insert=True)
+        Chunk.objects.bulk_create(
+            Chunk(source=origin, run_id=fork.pk, user_id=chunk.user_id, ordinal=chunk.ordinal, text=chunk.text,
+                  anchor=chunk.anchor, embedding=chunk.embedding, embedding_model=chunk.embedding_model)
+            for chunk in chunks
+        )
+
+
+def copied_fields(model) -> list[str]:
+    return [field.attname for field in model._meta.concrete_fields if field.attname not in {"id", "run_id"}]

@@ -50,5 +50,17 @@ if [[ ! -f $STAMP || $(<"$STAMP") != "$want" ]]; then
   echo "$want" >"$STAMP"   # written only after success, so a failed install is retried
 fi
 
-# --- 3. services ---------------------------------------------------------------
+# --- 3. browser for the portal's browser tests (tests/portal) -------------------
+# Debian's Chromium, driven by Playwright for Python at /usr/bin/chromium (Playwright's own
+# browser download cannot work here). Skipped when already installed, so reruns stay fast.
+if ! command -v chromium >/dev/null || ! command -v chromedriver >/dev/null; then
+  [[ $EUID -eq 0 ]] || die "chromium is missing; install it: sudo apt-get install -y chromium chromium-driver"
+  say "installing chromium + chromium-driver with apt-get (~1-2 min, once)"
+  export DEBIAN_FRONTEND=noninteractive
+  apt-get install -y -q chromium chromium-driver </dev/null >/dev/null 2>&1 \
+    || { apt-get update -q </dev/null >/dev/null 2>&1 && apt-get install -y -q chromium chromium-driver </dev/null >/dev/null 2>&1; } \
+    || die "apt-get install chromium chromium-driver failed"
+fi
+
+# --- 4. services ---------------------------------------------------------------
 bash scripts/services.sh up
