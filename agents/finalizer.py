@@ -11,6 +11,7 @@ delivers the best draft there is, with an honest note saying what is missing.
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 from typing import Any
 
 from agents.citing import cited_pairs
@@ -76,13 +77,23 @@ def finalize(context: NodeContext) -> Outcome:
     )
 
 
+def without_title(rendered: RenderedDocument, title: str) -> RenderedDocument:
+    """The document for DOCX and PDF, whose exporters set the title themselves: the draft's own
+    first line ("# title") would print it twice."""
+    head, _, rest = rendered.body.partition("\n")
+    if head.strip() == f"# {title}".strip():
+        return replace(rendered, body=rest.lstrip("\n"))
+    return rendered
+
+
 def exports(rendered: RenderedDocument, title: str, stem: str, items: list[dict]) -> list[ArtifactOut]:
+    document = without_title(rendered, title)
     return [
         ArtifactOut("deliverable", rendered.markdown, kind="deliverable", export_as=f"{stem}.md"),
         ArtifactOut("deliverable-docx", "", kind="deliverable", content_type=DOCX, export_as=f"{stem}.docx",
-                    binary=to_docx(rendered, title)),
+                    binary=to_docx(document, title)),
         ArtifactOut("deliverable-pdf", "", kind="deliverable", content_type="application/pdf", export_as=f"{stem}.pdf",
-                    binary=to_pdf(rendered, title)),
+                    binary=to_pdf(document, title)),
         ArtifactOut("references-ris", to_ris(items), kind="bibliography", content_type="application/x-research-info-systems",
                     export_as="references.ris"),
         ArtifactOut("references-bibtex", to_bibtex(items), kind="bibliography", content_type="application/x-bibtex",

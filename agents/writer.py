@@ -9,6 +9,7 @@ rewrites it to fix the problems QA found.
 """
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from agents.citing import cited_pairs, keep_known
@@ -18,6 +19,7 @@ from agents.llm.offline.text import sentences
 from agents.qa.support import lexical_support
 
 EVIDENCE_PER_SECTION = 8
+QUOTED = re.compile(r'"([^"]{12,300})"')
 
 
 def write_step(context: NodeContext, step: dict[str, Any]) -> Outcome:
@@ -68,7 +70,17 @@ def section_inputs(context: NodeContext, sections: list[dict], index: int, evide
         "evidence": evidence,
         "angle": "",
         "revise": revise,
+        "quoted_before": quoted_elsewhere(context, sections, index),
     }
+
+
+def quoted_elsewhere(context: NodeContext, sections: list[dict], index: int) -> list[str]:
+    """Quotations the other written sections already use, so this one quotes something else."""
+    found: list[str] = []
+    for other, section in enumerate(sections):
+        if other != index and section.get("written"):
+            found += QUOTED.findall(context.read_artifact(f"section-{other}"))
+    return list(dict.fromkeys(found))[:40]
 
 
 def evidence_coverage(text: str, evidence: list[dict[str, Any]]) -> float:

@@ -1,8 +1,9 @@
 """The small Markdown subset our writers emit, parsed into blocks for the DOCX and PDF exporters.
 
 Supported: ATX headings (`#`..`######`), paragraphs (soft line breaks joined), bullet items
-(`-`, `*`, `+`), numbered items (`1.`), and inline `**bold**` / `*italic*` / `_italic_`. Anything
-else is kept as paragraph text, so nothing the writer wrote is ever dropped.
+(`-`, `*`, `+`), numbered items (`1.`), block quotes (`> `: the deliverable's notes), and inline
+`**bold**` / `*italic*` / `_italic_`. Anything else is kept as paragraph text, so nothing the
+writer wrote is ever dropped.
 """
 from __future__ import annotations
 
@@ -12,13 +13,14 @@ from dataclasses import dataclass
 _HEADING = re.compile(r"^(#{1,6})\s+(.*?)\s*#*\s*$")
 _BULLET = re.compile(r"^\s*[-*+]\s+(.*)$")
 _NUMBERED = re.compile(r"^\s*\d+[.)]\s+(.*)$")
+_QUOTE = re.compile(r"^\s*>\s?(.*)$")
 _LITERAL_ASTERISK = "\x02"
 _INLINE = re.compile(r"(\*\*[^*]+\*\*|__[^_]+__|\*[^*\s][^*]*\*|(?<!\w)_[^_\s][^_]*_(?!\w))")
 
 
 @dataclass(frozen=True)
 class Block:
-    """kind is "heading" (with level 1-6), "paragraph", "bullet" or "numbered"."""
+    """kind is "heading" (with level 1-6), "paragraph", "bullet", "numbered" or "quote"."""
 
     kind: str
     text: str
@@ -57,6 +59,9 @@ def parse_blocks(markdown: str) -> list[Block]:
         elif numbered:
             flush()
             blocks.append(Block("numbered", numbered.group(1).strip()))
+        elif quote := _QUOTE.match(line):
+            flush()
+            blocks.append(Block("quote", quote.group(1).strip()))
         else:
             paragraph.append(line)
     flush()

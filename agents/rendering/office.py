@@ -45,7 +45,7 @@ def _add_block(document, block: Block) -> None:
         # The title is level 0; Markdown "#" sections become Heading 1 and so on.
         document.add_heading("".join(run.text for run in parse_inline(block.text)), level=min(block.level, 9))
         return
-    style = {"bullet": "List Bullet", "numbered": "List Number"}.get(block.kind)
+    style = {"bullet": "List Bullet", "numbered": "List Number", "quote": "Quote"}.get(block.kind)
     paragraph = document.add_paragraph(style=style)
     _add_runs(paragraph, block.text)
 

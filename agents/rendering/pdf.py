@@ -39,6 +39,7 @@ def _styles() -> dict[str, ParagraphStyle]:
     for level, size in enumerate((16, 14, 12, 11, 11, 11), start=1):
         styles[f"h{level}"] = ParagraphStyle(f"hw-h{level}", parent=sample["Heading2"], fontName=f"{font}-Bold", fontSize=size)
     # Hanging indent: the first line starts at the margin, the rest sit 1.27 cm in.
+    styles["quote"] = ParagraphStyle("hw-quote", parent=body, fontName=f"{font}-Italic", leftIndent=0.8 * cm)
     styles["entry"] = ParagraphStyle("hw-entry", parent=body, leftIndent=1.27 * cm, firstLineIndent=-1.27 * cm)
     return styles
 
@@ -74,7 +75,7 @@ def _flowables(blocks: list[Block], styles: dict[str, ParagraphStyle]) -> list:
             items.append(ListItem(Paragraph(_markup(block.text), styles["body"])))
             continue
         flush_list()
-        style = styles[f"h{block.level}"] if block.kind == "heading" else styles["body"]
+        style = styles[f"h{block.level}"] if block.kind == "heading" else styles.get(block.kind, styles["body"])
         flowables.append(Paragraph(_markup(block.text), style))
     flush_list()
     return flowables
