@@ -46,6 +46,23 @@ def notes_for(context: NodeContext, sources: dict[str, dict[str, Any]], cited: s
                      f"{spec_of(context).min_sources} were asked for.")
     for warning in (context.state.get("warnings") or [])[:8]:
         notes.append(f"> Open issue: {warning}")
+    notes += journey_notes(context)
+    return notes
+
+
+def journey_notes(context: NodeContext) -> list[str]:
+    """What a rewrite changed that the student must know, and the parts' own notes (assignment)."""
+    notes = []
+    rewrite = context.state.get("rewrite") or {}
+    unmatched = list(dict.fromkeys(item for entry in rewrite.values() for item in entry.get("unmatched", [])))
+    if unmatched:
+        notes.append("> Note: these citations of the draft match no source that could be retrieved and were removed; "
+                      "add them back with their references if they are right: " + "; ".join(unmatched[:12]) + ".")
+    reverted = [f"section {int(index) + 1} paragraph(s) {entry['reverted']}" for index, entry in sorted(rewrite.items())
+                if entry.get("reverted")]
+    if reverted:
+        notes.append("> Note: where a rewrite changed the meaning the original wording was kept: " + "; ".join(reverted) + ".")
+    notes += [f"> Note from {note}" for note in ((context.state.get("plan") or {}).get("notes") or [])[:8]]
     return notes
 
 
@@ -77,17 +94,17 @@ def finalize(context: NodeContext) -> Outcome:
     )
 
 
-def without_title(rendered: RenderedDocument, title: str) -> RenderedDocument:
-    """The document for DOCX and PDF, whose exporters set the title themselves: the draft's own
-    first line ("# title") would print it twice."""
+def without_title(rendered: RenderedDocument, title: str) -> tuple[RenderedDocument, str]:
+    """The document for DOCX and PDF, whose exporters print the title themselves (the draft's
+    own first line, "# title", would print it twice), and that title."""
     head, _, rest = rendered.body.partition("\n")
-    if head.strip() == f"# {title}".strip():
-        return replace(rendered, body=rest.lstrip("\n"))
-    return rendered
+    if head.startswith("# "):
+        return replace(rendered, body=rest.lstrip("\n")), head[2:].strip() or title
+    return rendered, title
 
 
 def exports(rendered: RenderedDocument, title: str, stem: str, items: list[dict]) -> list[ArtifactOut]:
-    document = without_title(rendered, title)
+    document, title = without_title(rendered, title)
     return [
         ArtifactOut("deliverable", rendered.markdown, kind="deliverable", export_as=f"{stem}.md"),
         ArtifactOut("deliverable-docx", "", kind="deliverable", content_type=DOCX, export_as=f"{stem}.docx",

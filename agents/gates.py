@@ -64,7 +64,10 @@ def latest_section_steps(steps: list[dict]) -> dict[int, dict]:
 
 def section_gates(context: NodeContext, steps: list[dict], report: GateReport) -> None:
     """Each written section within ±tolerance of its words (a QA step judges the rest)."""
-    sections = (context.state.get("plan") or {}).get("sections", [])
+    plan = context.state.get("plan") or {}
+    if not plan.get("word_gate", True):
+        return  # a deck: its size is the number of slides, not words per point
+    sections = plan.get("sections", [])
     tolerance = float(context.policy["gates"]["word_tolerance"])
     max_repairs = int(context.policy.get("quality", {}).get("max_repairs", 2))
     has_qa = any(item["action"] == "qa" for item in steps)

@@ -115,11 +115,12 @@ def write_branches(context: NodeContext, base: dict, branch: dict, evidence: lis
     return text, model, note
 
 
-def section_outcome(sections: list[dict], index: int, text: str, model: str, events: list[EventNote], revising: bool) -> Outcome:
+def section_outcome(sections: list[dict], index: int, text: str, model: str, events: list[EventNote], revising: bool,
+                    verb: str = "Wrote") -> Outcome:
     written = count_words(text)
     sections[index]["written"] = written
     citations = len(set(cited_pairs(text)))
-    verb = "Revised" if revising else "Wrote"
+    verb = "Revised" if revising else verb
     events.insert(0, EventNote(
         "action", f"{verb} section {index + 1}/{len(sections)} \"{sections[index]['heading']}\" "
                   f"({written} words, {citations} cited passages)",

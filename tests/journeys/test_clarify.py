@@ -6,7 +6,7 @@ from __future__ import annotations
 from journeys import services
 from journeys.models import Event, RunStatus, Step
 from tests.journeys.conftest import wait_until_settled
-from tests.journeys.test_write import assert_citations_resolve
+from tests.journeys.citations import assert_citations_resolve
 
 ANSWERS = {
     "topic": "How urban heat islands affect public health",

@@ -31,6 +31,7 @@ _PHRASE_EDGE = set(
     "define situate introduce state summarise summarize answer identify note weigh suggest".split()
 )
 _WEAK_START = set("are is was were be been being has have had and or but so which that who whom".split())
+_OWN_LINE = re.compile(r"^\s*(?:#|[-*+]\s|\d+[.)]\s|\|)")
 _SENTENCE = re.compile(r"(?<=[.!?])[\"')\]]?\s+(?=[A-Z\"'(])")
 _WORD = re.compile(r"[A-Za-z][A-Za-z'-]*")
 
@@ -81,10 +82,11 @@ def fold(word: str) -> str:
 
 
 def sentences(text: str) -> list[str]:
-    """The sentences of a text; a paragraph break or a heading line always ends one."""
+    """The sentences of a text; a paragraph break, a heading, a list item or a table row always
+    ends one (a bullet or a row is a statement of its own, even without a full stop)."""
     blocks: list[list[str]] = [[]]
     for line in text.splitlines():
-        if not line.strip() or line.lstrip().startswith("#"):
+        if not line.strip() or _OWN_LINE.match(line):
             blocks += [[line]] if line.strip() else []
             blocks.append([])
         else:

@@ -185,13 +185,20 @@ _CONTRACTIONS = {
     "wasn't": "was not", "weren't": "were not", "hasn't": "has not", "haven't": "have not", "shouldn't": "should not",
 }
 _REGISTER = {
-    r"\ba lot of\b": "a great deal of", r"\blots of\b": "many", r"\breally\s+": "", r"\bkids\b": "children",
-    r"\bbig\b": "substantial", r"\bthings\b": "factors", r"\bbasically,?\s*": "", r"\bpretty\s+": "",
+    r"\ba lot of\b": "a great deal of", r"\blots of\b": "many", r"\ba lot\b": "much", r"\breally\s+": "",
+    r"\bkids\b": "children", r"\bbig\b": "substantial", r"\bbasically,?\s*": "", r"\bpretty\s+": "",
+    r"\bget compared\b": "are compared", r"\bstuff\b": "material",
 }
+# A sentence about the text itself ("This essay looks at ...") states no fact a source could back.
+_ABOUT_THE_TEXT = re.compile(r"\b(this|the present|my|our) (essay|report|paper|section|assignment|review|draft)\b|\b(I|we)\b", re.I)
 
 
 def rewrite_paragraph(inputs: dict[str, Any]) -> str:
-    """Formal register and citation markers for one paragraph of a student's draft; meaning kept."""
+    """Formal register and citation markers for one paragraph of a student's draft; meaning kept.
+
+    The draft's own citations become the markers given; a sentence with none gets the marker of a
+    passage that shares at least half its content words (and three or more), unless it speaks
+    about the text itself."""
     text = re.sub(r"\s+", " ", inputs["paragraph"]).strip()
     for short, full in _CONTRACTIONS.items():
         text = re.sub(rf"\b{re.escape(short)}\b", full, text, flags=re.IGNORECASE)
@@ -199,13 +206,17 @@ def rewrite_paragraph(inputs: dict[str, Any]) -> str:
         text = re.sub(pattern, replacement, text, flags=re.IGNORECASE)
     for citation in inputs.get("citations", []):
         text = text.replace(citation["text"], citation.get("marker") or "")
+    text = re.sub(r"\s+([.,;:!?])", r"\1", text)
+    # Removing a word at a sentence's start ("Basically, cities ...") leaves it in lower case.
+    text = re.sub(r"(^|[.!?]\s+)([a-z])", lambda match: match.group(1) + match.group(2).upper(), text)
     evidence = inputs.get("evidence") or []
     out = []
     for sentence in sentences(text):
-        if "[@" not in sentence and evidence:
+        if "[@" not in sentence and evidence and not _ABOUT_THE_TEXT.search(sentence):
             words = content_words(sentence)
             best = max(evidence, key=lambda item: len(words & content_words(item["text"])))
-            if words and len(words & content_words(best["text"])) / len(words) >= 0.5:
+            shared = len(words & content_words(best["text"]))
+            if words and shared >= 3 and shared / len(words) >= 0.5:
                 sentence = re.sub(r"([.!?])$", rf" {best['marker']}\1", sentence)
         out.append(sentence[:1].upper() + sentence[1:])
     return re.sub(r"\s+([.,;:])", r"\1", " ".join(out))
