@@ -17,6 +17,7 @@ from typing import Any
 
 from agents.common import count_words, sections_of, spec_of
 from agents.contracts import ArtifactOut, EventNote, NodeContext, Outcome, Record
+from agents.llm.offline.text import content_words
 from agents.taskspec import MAX_WORDS, MIN_WORDS, TaskSpec
 
 CHILD_JOURNEY = "part"
@@ -29,6 +30,20 @@ def part_deadline(spec: TaskSpec, index: int) -> str | None:
     return deadline.isoformat() if deadline else None
 
 
+def lower_first(text: str) -> str:
+    """'How cities cope' -> 'how cities cope' (but 'UK heat' stays)."""
+    return text[:1].lower() + text[1:] if text[1:2].islower() else text
+
+
+def part_topic(title: str, topic: str) -> str:
+    """The part's own subject; with the assignment's topic added when the title alone lacks it
+    ("Methods" -> "Methods: urban heat ..."), since the child researches on its topic's terms."""
+    title = lower_first(title)
+    if len(content_words(title) & content_words(topic)) >= 2:
+        return title[:500]
+    return f"{title}: {topic}"[:500]
+
+
 def child_requests(context: NodeContext) -> list[dict[str, Any]]:
     spec = spec_of(context)
     topic = spec.topic or context.goal
@@ -37,12 +52,12 @@ def child_requests(context: NodeContext) -> list[dict[str, Any]]:
     children = []
     for index, section in enumerate(sections):
         part = spec.parts[index] if index < len(spec.parts) else None
-        goal = (part.goal if part and part.goal else f"{section['heading']}: {'; '.join(section['points'])}")
+        goal = part.goal if part and part.goal else f"Write about {lower_first(section['heading'])}"
         children.append({
             "part": index, "journey": CHILD_JOURNEY, "words": min(MAX_WORDS, max(MIN_WORDS, section["words"])),
             "goal": f"{goal} (part {index + 1} of an assignment on {topic})",
             "spec": {**{name: context.spec[name] for name in INHERITED if context.spec.get(name) not in (None, "", [])},
-                     "topic": f"{section['heading']}: {topic}"[:500], "deadline": part_deadline(spec, index)},
+                     "topic": part_topic(section["heading"], topic), "deadline": part_deadline(spec, index)},
             "priority": len(sections) - due.index(index),
         })
     return children

@@ -147,7 +147,8 @@ def outline(context: NodeContext, phases: list[str]) -> tuple[str, list[dict[str
     if "children" in phases and spec.parts:
         return title, [section_entry(part.title, part.words, [part.goal or part.title]) for part in spec.parts], "parts"
     if spec.part is not None and spec.words <= PART_SECTION_WORDS:
-        return title, [section_entry(title, spec.words, [f"address {spec.topic or context.goal}"])], "part"
+        goal = re.sub(r"\s*\(part \d+ of an assignment on .*\)\s*$", "", context.goal)  # agents.assignment's suffix
+        return title, [section_entry(title, spec.words, [goal[:1].lower() + goal[1:]])], "part"
     if "synthesis" in phases:
         points = [f"summarise what the sources agree on about {spec.topic or context.goal}", "note where they disagree"]
         return title, [section_entry("Synthesis", spec.words, points)], "fixed"

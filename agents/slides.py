@@ -64,7 +64,8 @@ def names(slide: dict[str, Any], point: dict[str, str]) -> bool:
     heading = content_words(point["heading"])
     if heading and len(words & heading) >= max(1, len(heading) / 2):
         return True
-    return len(words & content_words(point["text"])) >= 2
+    text = content_words(point["text"])
+    return bool(text) and len(words & text) >= min(2, len(text))
 
 
 def covered(points: list[dict[str, str]], slides: list[dict[str, Any]]) -> list[bool]:

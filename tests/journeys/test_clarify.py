@@ -5,8 +5,8 @@ from __future__ import annotations
 
 from journeys import services
 from journeys.models import Event, RunStatus, Step
-from tests.journeys.conftest import wait_until_settled
 from tests.journeys.citations import assert_citations_resolve
+from tests.journeys.conftest import wait_until_settled
 
 ANSWERS = {
     "topic": "How urban heat islands affect public health",

@@ -24,7 +24,8 @@ def test_rewrite_keeps_meaning_and_citations_and_improves_the_draft(worker, scri
 
     assert run.status == RunStatus.SUCCEEDED, run.status_reason
     # the target is the draft's own length, its four sections rewritten
-    assert [item["heading"] for item in run.state["plan"]["sections"]] == ["Introduction", "Who is at risk", "What helps", "Conclusion"]
+    headings = [item["heading"] for item in run.state["plan"]["sections"]]
+    assert headings == ["Introduction", "Who is at risk", "What helps", "Conclusion"]
     assert 150 <= run.spec["words"] <= 220
     # meaning: the drifted paragraph was refused for the original wording, the rest kept >= 0.8 chunk by chunk
     assert run.state["rewrite"]["0"]["reverted"] == [1]

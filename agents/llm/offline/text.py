@@ -21,7 +21,7 @@ FRAME_WORDS = set(
     "record records recorded analysis account literature here one another further connects connect links link "
     "linking relates relate relating draws draw attention turns turn point points according writes written "
     "finding findings stresses stress highlight highlights highlighted concludes concluded paper papers "
-    "source".split()
+    "source puts way".split()
 )
 # Verbs that make a poor head or tail of a key phrase ("affect public health" -> "public health").
 _PHRASE_EDGE = set(
@@ -42,7 +42,8 @@ def topic_of(goal: str) -> str:
     match = re.search(r"\b(?:on|about|regarding|of)\s+(.+)", text, re.IGNORECASE)
     topic = match.group(1) if match else text
     topic = re.split(
-        r",|;|\bwith\b|\busing\b|\bin (?:apa|harvard|mla|chicago|ieee|vancouver)\b|\(|\bciting\b|\bfor (?:a|an|my)\b",
+        r",|;|:|\bwith\b|\busing\b|\bin (?:apa|harvard|mla|chicago|ieee|vancouver)\b|\(|\bciting\b|\bfor (?:a|an|my)\b"
+        r"|\bin (?:two|three|four|five|six|\d+) (?:parts|sections)\b",
         topic,
         flags=re.IGNORECASE,
     )[0]
