@@ -15,7 +15,7 @@ DEMO_GOAL ?= Write a 600-word essay on how urban heat islands affect public heal
 export DEMO_GOAL
 PYTEST_ARGS ?=
 
-.PHONY: help setup migrate worker demo test bench services services-down status
+.PHONY: help setup migrate worker demo test bench bench-memory services services-down status
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed -E 's/:.*## /\t/' | expand -t 16
@@ -37,6 +37,9 @@ test: setup ## run the test suite (extra pytest args: PYTEST_ARGS="-k engine -x"
 
 bench: migrate ## run the engine benchmark
 	$(WITH_ENV) $(PY) bench/engine.py
+
+bench-memory: migrate ## run the memory benchmark (embeddings, pgvector at 10k/100k, episodic prompt size)
+	$(WITH_ENV) $(PY) bench/memory.py
 
 services: ## start PostgreSQL + Redis
 	bash scripts/services.sh up

@@ -45,7 +45,8 @@ def search_query(text: str) -> str:
 
 def evidence_for(context: NodeContext, text: str, limit: int = 8, exclude_uploads: bool = True) -> list[dict[str, Any]]:
     """The passages of this run most relevant to `text`, as prompt items with their markers."""
-    hits = context.services["evidence"].search(search_query(text), limit=limit * 2)
+    # Meaning from the text itself (vector memory), words from its key terms (full text, OR).
+    hits = context.services["evidence"].search(text, limit=limit * 2, keywords=search_query(text))
     items = []
     for hit in hits:
         if exclude_uploads and hit["key"].startswith("upload-"):

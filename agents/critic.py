@@ -1,13 +1,15 @@
 """Critic (route `reflect`): evaluates the plan's success tests and the journey's gates and
 chooses the next route, with its reasons, from: act, expand, plan, turnitin_pause, finalize
-(and repair once the SelfDebugger exists; a broken tool is replanned around until then).
+and repair (a registry tool failed or drifted: the SelfDebugger) or ingest (sources ran dry and
+an API description was offered: the ToolIngestor), where the policy has those routes.
 
 How it decides, in order:
-1. no plan yet -> plan;
+1. no plan yet -> plan; a broken tool (state.tools.failure) -> repair;
 2. a loop (the same action with the same outcome `loops.repeat_threshold` times in a row) ->
    plan, asking the Planner to break it; after `loops.max_replans` such replans -> ask the student;
 3. too few sources -> expand (the Researcher widens) up to `loops.max_expansions` times, then
-   plan (a broader search, then proceeding with what there is, said plainly);
+   ingest an offered API and search with its tools, then plan (a broader search, then proceeding
+   with what there is, said plainly);
 4. failed steps, sections outside their word gate, QA faults -> plan (revise those sections;
    each at most `quality.max_repairs` times, then its warning is carried to the deliverable);
 5. a step ready to run -> act;
@@ -18,9 +20,12 @@ from __future__ import annotations
 
 from typing import Any
 
+from agents import similarity_gate
 from agents.contracts import EventNote, NodeContext, Outcome
 from agents.executor import next_ready
 from agents.gates import GateReport, evaluate
+from agents.self_debugger import repair_reasons
+from agents.tool_ingestor import growth_route
 
 
 def reflect(context: NodeContext) -> Outcome:
@@ -30,6 +35,9 @@ def reflect(context: NodeContext) -> Outcome:
     if not plan.get("steps"):
         reasons = ["there is no plan yet"] + ([f"the last step failed: {errors['last']}"] if errors.get("last") else [])
         return verdict("plan", reasons)
+    broken = repair_reasons(context.state)
+    if broken and "repair" in context.policy["routes"]:
+        return verdict("repair", broken)
     loop = loop_state(context)
     if loop["looping"]:
         return break_loop(context, loop)
@@ -54,9 +62,10 @@ def finish(context: NodeContext, report: GateReport, loop: dict) -> Outcome:
     written = sum(int(item.get("written") or 0) for item in sections)
     target = int(context.spec.get("words") or written)
     reasons = [f"all steps done; {written} words against a target of {target}"] + report.reasons
-    turnitin = context.state.get("turnitin") or {}
-    if context.policy.get("turnitin") and "turnitin_pause" in context.policy["routes"] and not turnitin.get("cleared"):
-        return verdict("turnitin_pause", reasons + ["a similarity report is due before delivery"], loop=loop)
+    # A complete draft may still have to pass a Turnitin check (policy gate / student's request).
+    turnitin = similarity_gate.decide(context, reasons, words=written)
+    if turnitin is not None:
+        return turnitin
     return verdict("finalize", reasons, loop=loop, warnings=report.warnings, words=written)
 
 
@@ -67,6 +76,9 @@ def short_of_sources(context: NodeContext, report: GateReport, loop: dict) -> Ou
     if int(state.get("expansions", 0)) < int(limits.get("max_expansions", 2)) and "expand" in context.policy["routes"]:
         state = {**state, "expansions": int(state.get("expansions", 0)) + 1}
         return verdict("expand", report.reasons + [f"widening the search ({state['expansions']})"], loop=state)
+    growth = growth_route(context, "expand")
+    if growth:
+        return verdict(growth[0], report.reasons + [growth[1]], loop=state)
     need = {"kind": "research_dead_end", "found": found, "needed": needed}
     return verdict("plan", report.reasons + ["research is at a dead end: replanning"], loop=state, needs=[need])
 

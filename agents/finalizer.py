@@ -46,6 +46,8 @@ def notes_for(context: NodeContext, sources: dict[str, dict[str, Any]], cited: s
                      f"{spec_of(context).min_sources} were asked for.")
     for warning in (context.state.get("warnings") or [])[:8]:
         notes.append(f"> Open issue: {warning}")
+    # Notes the gates left for the student (e.g. a similarity target not met), said plainly.
+    notes.extend(f"> Note: {note}" for note in context.state.get("delivery_notes", []))
     notes += journey_notes(context)
     return notes
 

@@ -16,6 +16,7 @@ from typing import Any
 from agents import drafts
 from agents.common import spec_of
 from agents.contracts import ArtifactOut, EventNote, NodeContext, Outcome, Record
+from agents.memory.apply import planning_lessons
 from agents.replanner import replan
 from agents.steps import build_steps
 from agents.taskspec import MAX_WORDS, MIN_WORDS
@@ -76,7 +77,8 @@ def plan(context: NodeContext) -> Outcome:
 def first_plan(context: NodeContext) -> Outcome:
     spec = spec_of(context)
     phases = list(context.policy.get("phases") or ["write"])
-    title, sections, model = outline(context, phases)
+    learned = planning_lessons(context.services)  # memory: lessons of similar earlier runs
+    title, sections, model = outline(context, phases, learned.advice)
     queries, branches = [spec.topic or context.goal], []
     if "research" in phases:
         result = context.llm.complete(
@@ -88,9 +90,11 @@ def first_plan(context: NodeContext) -> Outcome:
         # Branches are ways to write a section; only phases that write prose can try them.
         writes = {"write", "synthesis"} & set(phases)
         branches = [item for item in result.data["branches"] if item["section"] < len(sections) and writes][:1]
+    queries = list(dict.fromkeys(queries + learned.queries))
     steps = build_steps(phases, sections, spec, branches)
     planned = {"title": title, "sections": sections, "steps": steps, "queries": queries, "version": 1, **plan_rules(phases)}
     records, notes = target_update(context, sections, phases)
+    lesson_events, lesson_records = learned.event_and_record()
     return Outcome(
         route="act",
         delta={"plan": planned, "progress": 0.05},
@@ -100,9 +104,10 @@ def first_plan(context: NodeContext) -> Outcome:
             *[EventNote("branch", f"Uncertain: {item['question']}; will try A ({item['options'][0]}) and B "
                         f"({item['options'][1]}) and keep the better on {item['metric']}") for item in branches],
             *[EventNote("plan", note) for note in notes],
+            *lesson_events,
         ],
+        records=records + lesson_records,
         artifacts=[ArtifactOut("outline", outline_markdown(planned), kind="outline")],
-        records=records,
         observation={"sections": len(sections), "steps": len(steps)},
     )
 
@@ -130,10 +135,10 @@ def target_update(context: NodeContext, sections: list[dict], phases: list[str])
     return [Record("task_spec", {**spec, "words": total})], []
 
 
-def outline(context: NodeContext, phases: list[str]) -> tuple[str, list[dict[str, Any]], str]:
+def outline(context: NodeContext, phases: list[str], advice: list[str] = ()) -> tuple[str, list[dict[str, Any]], str]:
     """Title and sections: from the uploaded document (rewrite, slides), an outline in the goal
     (slides), the assignment's parts, a child run's single part, a fixed synthesis (research pack)
-    or the model's outline."""
+    or the model's outline (told the lessons of similar earlier runs)."""
     spec = spec_of(context)
     title = (spec.topic or context.goal)[:1].upper() + (spec.topic or context.goal)[1:200]
     if ("rewrite" in phases or "slides" in phases) and spec.uploads:
@@ -155,7 +160,8 @@ def outline(context: NodeContext, phases: list[str]) -> tuple[str, list[dict[str
     count = spec.sections or int(context.policy["gates"]["sections"])
     result = context.llm.complete(
         "plan_outline",
-        {"goal": context.goal, "topic": spec.topic, "words": spec.words, "sections": count, "deliverable": spec.deliverable},
+        {"goal": context.goal, "topic": spec.topic, "words": spec.words, "sections": count, "deliverable": spec.deliverable,
+         "lessons": list(advice)},
         schema=OUTLINE_SCHEMA,
     )
     sections = [section_entry(item["heading"], item["words"], item["points"]) for item in result.data["sections"]]

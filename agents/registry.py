@@ -21,6 +21,16 @@ NODES: dict[str, str] = {
     "researcher": "agents.researcher.research",
     "research_gate": "agents.research_gate.check_sources",
     "bibliography": "agents.research_gate.deliver_bibliography",
+    # Turnitin loop
+    "turnitin_handoff": "agents.turnitin_handoff.hand_off",
+    "revision_planner": "agents.reviser.plan_revisions",
+    "reviser": "agents.reviser.revise_section",
+    "self_debugger": "agents.self_debugger.repair",
+    "tool_ingestor": "agents.tool_ingestor.ingest",
+    # Stand-ins of the Researcher, Critic and Writer for the tool_research journey (agents/tool_journey.py).
+    "tool_researcher": "agents.tool_journey.research",
+    "tool_reviewer": "agents.tool_journey.review",
+    "tool_reporter": "agents.tool_journey.report",
 }
 
 

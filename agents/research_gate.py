@@ -11,18 +11,26 @@ runs to measure research alone):
 from __future__ import annotations
 
 from agents.contracts import ArtifactOut, EventNote, NodeContext, Outcome
-from agents.research.goal import research_goal
+from agents.research.goal import counted_sources, research_goal
+from agents.self_debugger import repair_reasons
+from agents.tool_ingestor import growth_route
 
 
 def check_sources(context: NodeContext) -> Outcome:
     goal = research_goal(context.spec, context.policy)
-    have = len(context.services["evidence"].sources())
     memory = context.state.get("research") or {}
-    if have >= goal.min_sources and memory:
+    have = len(counted_sources(context.services["evidence"].sources(), memory))
+    broken = repair_reasons(context.state)
+    growth = growth_route(context, "expand")
+    if broken and "repair" in context.policy["routes"]:
+        route, reason = "repair", "; ".join(broken)
+    elif have >= goal.min_sources and memory:
         route, reason = "finalize", f"{have} sources meet the minimum of {goal.min_sources}"
     elif not memory.get("exhausted"):
         route = "expand" if memory else "research"
         reason = f"{have} of {goal.min_sources} sources; widening the search" if memory else "no research yet"
+    elif growth:
+        route, reason = growth
     else:
         route, reason = "finalize", f"only {have} of {goal.min_sources} sources after every widening rung; delivering what there is"
     return Outcome(
@@ -50,8 +58,8 @@ def _line(source: dict) -> str:
 
 
 def deliver_bibliography(context: NodeContext) -> Outcome:
-    sources = context.services["evidence"].sources()
     memory = context.state.get("research") or {}
+    sources = counted_sources(context.services["evidence"].sources(), memory)
     goal = research_goal(context.spec, context.policy)
     lines = [f"# Sources for: {context.goal}", ""]
     lines += [_line(source) for source in sources] or ["No sources were found."]

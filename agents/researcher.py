@@ -9,6 +9,9 @@ has enough sources. Each pass:
    and what the run already has, scores relevance and credibility, applies recency and region;
 4. fetches open-access full text of the best works, chunks abstract and text, and returns a
    Record(kind="source") per chosen work plus an "evidence" event for each.
+Registry search tools (agents.research.registry_tools) are asked alongside the providers; a tool
+that fails or drifts is reported in state.tools.failure for the Critic's `repair` route. When the
+ladder is exhausted but new tools appeared (ingested, repaired), one more pass asks only them.
 The state keeps only a compact summary (state["research"]): queries, providers, rung, counts.
 """
 
@@ -19,16 +22,20 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from agents.contracts import EventNote, NodeContext, Outcome, Record
+from agents.memory.apply import ResearchLessons, provider_order, research_lessons
 from agents.research import ladder, queries
 from agents.research.dedupe import deduplicate, known_identities
 from agents.research.gather import run_searches
-from agents.research.goal import ResearchGoal, research_goal
-from agents.research.readings import reading_records
+from agents.research.goal import ResearchGoal, counted_sources, research_goal
+from agents.research.readings import MATERIAL_PHASES, admit_readings, reading_references
 from agents.research.records import citation_key, fetch_texts, source_record
+from agents.research.registry_tools import ToolSearch, fresh_tools, search_with_tools, usable_tools
 from agents.research.selection import Criteria, assess, choose, quota_for
 from tools.scholarly import FullText, SearchFilters
 
 RESULTS_PER_QUERY = 15
+# The rung a tools-only pass searches on: the broadest terms (any year, any region).
+TOOLS_ONLY_RUNG = next(index for index, rung in enumerate(ladder.RUNGS) if rung.name == "relax_region")
 MAX_REMEMBERED_QUERIES = 40
 
 
@@ -39,40 +46,60 @@ class Pass:
     rung: ladder.Rung
     index: int
     records: list[Record] = field(default_factory=list)
+    admitted: list[str] = field(default_factory=list)  # upload keys admitted as readings
     events: list[EventNote] = field(default_factory=list)
     queries: list[str] = field(default_factory=list)
     providers: list[str] = field(default_factory=list)
     counts: dict[str, Any] = field(default_factory=dict)
+    tools_only: bool = False
+    tool_search: ToolSearch = field(default_factory=ToolSearch)
+    lesson_queries: list[str] = field(default_factory=list)  # from lessons of similar runs (first pass)
 
 
 def research(context: NodeContext) -> Outcome:
     goal = research_goal(context.spec, context.policy)
     memory = context.state.get("research") or {}
     existing = context.services["evidence"].sources()
+    have = len(counted_sources(existing, memory))
     enabled = list(context.services["scholarly"].providers)
-    readings = list(context.spec.get("readings") or [])
+    # Memory: the first pass applies lessons of similar earlier runs (provider order, queries);
+    # later passes keep the order it chose.
+    learned = research_lessons(context.services, enabled) if not memory else ResearchLessons([])
+    enabled = learned.providers if not memory else provider_order(memory.get("provider_order") or [], enabled)
+    readings = 0 if MATERIAL_PHASES & set(context.policy.get("phases") or []) else len(reading_references(context.spec))
     start = 0 if not memory else int(memory.get("rung", -1)) + 1
-    index, skips = next_usable_rung(start, goal, enabled, len(readings))
+    index, skips = next_usable_rung(start, goal, enabled, readings)
     events = [
         EventNote("widen", f"Skipped the '{name}' rung: {reason}", {"rung": name, "reason": reason}) for name, reason in skips
     ]
+    tools_only = False
     if index is None:
-        return exhausted(memory, existing, goal, events)
+        fresh = fresh_tools(context)
+        if not fresh:
+            return exhausted(have, goal, events)
+        index, tools_only = TOOLS_ONLY_RUNG, True
+        events.append(EventNote("widen", f"Every rung was tried; asking the new tools {', '.join(item['name'] for item in fresh)}"))
     rung = ladder.RUNGS[index]
-    if index > 0:
-        events.append(widening_event(rung, index, len(existing), goal, memory))
-    step = Pass(rung, index)
+    if index > 0 and not tools_only:
+        events.append(widening_event(rung, index, have, goal, memory))
+    step = Pass(rung, index, tools_only=tools_only, lesson_queries=learned.queries)
     if rung.readings:
         readings_pass(context, step, existing, goal)
     else:
         search_pass(context, step, existing, goal, memory, enabled)
-    further, _ = next_usable_rung(index + 1, goal, enabled, len(readings))
-    summary = memory_after(memory, step, goal, len(existing), further is None)
+    further, _ = next_usable_rung(index + 1, goal, enabled, readings)
+    summary = memory_after(memory, step, goal, have, further is None or tools_only)
+    summary["provider_order"] = enabled
+    if learned.events:
+        summary["lessons"] = learned.lesson_ids
+    delta: dict[str, Any] = {"research": summary}
+    if step.tool_search.failure:
+        delta["tools"] = {"failure": step.tool_search.failure}
     return Outcome(
         route="reflect",
-        delta={"research": summary},
-        events=events + step.events,
-        records=step.records,
+        delta=delta,
+        events=events + learned.events + step.tool_search.events + step.events,
+        records=learned.records + step.records,
         observation={"rung": rung.name, **step.counts},
     )
 
@@ -109,7 +136,10 @@ def pass_queries(context: NodeContext, step: Pass, goal: ResearchGoal, memory: d
         level = 1 if step.rung.name == "first_pass" else 2
         inputs = queries.expansion_inputs(context.goal, context.spec, context.state, level=level, region=goal.region, tried=tried)
         result = context.llm.complete("expand_queries", inputs, schema=queries.QUERY_SCHEMA)
-        return queries.clean_queries(result.data["queries"], tried, ladder.MAX_QUERIES_PER_PASS)
+        proposed = result.data["queries"]
+        # Queries that found sources in similar runs (lessons) go right after the most specific new one.
+        proposed = proposed[:1] + step.lesson_queries + proposed[1:]
+        return queries.clean_queries(proposed, tried, ladder.MAX_QUERIES_PER_PASS)
     chosen = tried[: ladder.MAX_QUERIES_PER_PASS]
     if not step.rung.region and goal.region:
         chosen = [re.sub(rf"\s*\b{re.escape(goal.region)}\b", "", query, flags=re.IGNORECASE).strip() for query in chosen]
@@ -121,9 +151,13 @@ def search_pass(
 ) -> None:
     scholarly = context.services["scholarly"]
     step.queries = pass_queries(context, step, goal, memory)
-    step.providers = ladder.providers_for(step.rung, enabled)
+    step.providers = [] if step.tools_only else ladder.providers_for(step.rung, enabled)
     year_from = goal.year_from if step.rung.recency else None
     report = run_searches(scholarly, step.providers, step.queries, SearchFilters(year_from=year_from, limit=RESULTS_PER_QUERY))
+    step.tool_search = search_with_tools(context, step.queries, fresh_tools(context) if step.tools_only else usable_tools(context))
+    report.found += step.tool_search.found
+    for provider, _query, _work in step.tool_search.found:
+        report.hits[provider] = report.hits.get(provider, 0) + 1
     step.events += [
         EventNote(
             "provider",
@@ -142,7 +176,8 @@ def search_pass(
         horizon_years=goal.recency_years,
     )
     kept, rejected = assess(candidates, criteria)
-    chosen = choose(kept, quota_for(len(existing), goal.min_sources, step.index == 0))
+    have = len(counted_sources(existing, memory))
+    chosen = choose(kept, quota_for(have, goal.min_sources, step.index == 0))
     texts = fetch_texts(scholarly, chosen)
     taken = {source["key"] for source in existing}
     for position, candidate in enumerate(chosen):
@@ -203,22 +238,22 @@ def evidence_event(candidate: Any, record: Record, text: FullText | str | None) 
 
 
 def readings_pass(context: NodeContext, step: Pass, existing: list[dict], goal: ResearchGoal) -> None:
-    readings = context.services["readings"].readings(list(context.spec.get("readings") or []))
+    readings = context.services["readings"].readings(reading_references(context.spec))
     core = queries.core_terms(context.goal, context.spec)
-    step.records = reading_records(readings, existing, core, goal)
+    step.admitted, step.records = admit_readings(readings, existing, core, goal)
+    titles = {reading["key"]: reading["csl"].get("title", "") for reading in readings}
+    titles.update({record.data["key"]: record.data["csl"].get("title", "") for record in step.records})
     step.events = [
         EventNote(
             "evidence",
-            f'Source {record.data["key"]}: the student\'s own reading "{record.data["csl"].get("title", "")[:120]}" '
-            f"(relevance {record.data['relevance']:.2f})",
-            {"key": record.data["key"], "origin": "upload"},
+            f'Source {key}: the student\'s own reading "{titles.get(key, "")[:120]}" now counts as evidence',
+            {"key": key, "origin": "upload"},
         )
-        for record in step.records
+        for key in step.admitted
     ]
-    step.counts = {"readings": len(readings), "chosen": len(step.records)}
-    step.events.insert(
-        0, EventNote("research", f"Used {len(step.records)} of the student's {len(readings)} uploaded readings", step.counts)
-    )
+    step.counts = {"readings": len(readings), "chosen": len(step.admitted)}
+    message = f"Admitted {len(step.admitted)} of the student's {len(readings)} uploaded readings as evidence"
+    step.events.insert(0, EventNote("research", message, step.counts))
 
 
 def memory_after(memory: dict, step: Pass, goal: ResearchGoal, had: int, exhausted: bool) -> dict[str, Any]:
@@ -232,7 +267,9 @@ def memory_after(memory: dict, step: Pass, goal: ResearchGoal, had: int, exhaust
         "passes": int(memory.get("passes", 0)) + 1,
         "queries": tried,
         "providers": sorted(set(memory.get("providers") or []) | set(step.providers)),
-        "sources": had + len(step.records),
+        "sources": had + len({record.data["key"] for record in step.records} | set(step.admitted)),
+        "readings": list(dict.fromkeys(list(memory.get("readings") or []) + step.admitted)),
+        "tools_tried": sorted(set(memory.get("tools_tried") or []) | set(step.tool_search.tried)),
         "counts": step.counts,
         "widening": widening[-10:],
         "exhausted": exhausted,
@@ -242,13 +279,13 @@ def memory_after(memory: dict, step: Pass, goal: ResearchGoal, had: int, exhaust
     }
 
 
-def exhausted(memory: dict, existing: list[dict], goal: ResearchGoal, events: list[EventNote]) -> Outcome:
-    message = f"Every widening rung has been tried: {len(existing)} sources found" + (
+def exhausted(have: int, goal: ResearchGoal, events: list[EventNote]) -> Outcome:
+    message = f"Every widening rung has been tried: {have} sources found" + (
         f" against a minimum of {goal.min_sources}" if goal.min_sources else ""
     )
     return Outcome(
         route="reflect",
-        delta={"research": {"exhausted": True, "sources": len(existing)}},
-        events=events + [EventNote("widen", message, {"sources": len(existing), "min_sources": goal.min_sources})],
+        delta={"research": {"exhausted": True, "sources": have}},
+        events=events + [EventNote("widen", message, {"sources": have, "min_sources": goal.min_sources})],
         observation={"exhausted": True},
     )

@@ -44,6 +44,20 @@ class Part(Strict):
     deadline: datetime.date | None = None
 
 
+class ToolOffers(Strict):
+    """API descriptions the run may turn into tools when its sources run dry (agents.tool_ingestor)."""
+
+    openapi: list[str] = Field(default_factory=list, max_length=5, description="OpenAPI 3 document URLs (http/https).")
+
+    @field_validator("openapi")
+    @classmethod
+    def _urls(cls, value: list[str]) -> list[str]:
+        for url in value:
+            if not url.startswith(("http://", "https://")) or len(url) > 2000:
+                raise ValueError(f"an offered API description must be an http(s) URL, got {url[:100]!r}")
+        return value
+
+
 class TaskSpec(Strict):
     """The validated request. Word counts are whole-piece targets; tolerance comes from policy."""
 
@@ -64,6 +78,9 @@ class TaskSpec(Strict):
     interpreted: bool = Field(False, description="True once the GoalInterpreter has run.")
     explicit: list[str] = Field(default_factory=list, description="Fields the student set in the form (final).")
     part: int | None = Field(None, ge=0, description="For a child run: the index of its part in the parent.")
+    turnitin: bool = Field(False, description="A human Turnitin check before delivery (where the journey's policy allows).")
+    similarity_target: float | None = Field(None, ge=0, le=100, description="Highest acceptable similarity (%); None: policy.")
+    tool_offers: ToolOffers = Field(default_factory=ToolOffers, description="APIs the run may ingest as tools.")
 
     @field_validator("style", mode="before")
     @classmethod

@@ -29,6 +29,8 @@ def write_step(context: NodeContext, step: dict[str, Any]) -> Outcome:
     evidence = section_evidence(context, section) if needs_evidence(context) else []
     base = section_inputs(context, sections, index, evidence, step)
     events: list[EventNote] = []
+    if base["voice"] and not any(item.get("written") for item in sections):  # said once, at the first section
+        events.append(EventNote("profile", f"Writing in the student's own voice (profile memory): {base['voice']}"))
     if step.get("branch") and not step.get("revise"):
         text, model, note = write_branches(context, base, step["branch"], evidence)
         events.append(note)
@@ -71,6 +73,7 @@ def section_inputs(context: NodeContext, sections: list[dict], index: int, evide
         "angle": "",
         "revise": revise,
         "quoted_before": quoted_elsewhere(context, sections, index),
+        "voice": student_voice(context),
     }
 
 
@@ -81,6 +84,12 @@ def quoted_elsewhere(context: NodeContext, sections: list[dict], index: int) -> 
         if other != index and section.get("written"):
             found += QUOTED.findall(context.read_artifact(f"section-{other}"))
     return list(dict.fromkeys(found))[:40]
+
+
+def student_voice(context: NodeContext) -> str:
+    """The student's writing fingerprint as instructions (memory profile), or "" when unknown."""
+    memory = context.services.get("memory")
+    return memory.profile()["guidance"] if memory is not None else ""
 
 
 def evidence_coverage(text: str, evidence: list[dict[str, Any]]) -> float:

@@ -115,7 +115,8 @@ def main() -> None:
         ["measure", "engine", "raw Celery hop"],
         [
             [f"ms per step p50 ({long_run.seq}-step run)", f"{median(latencies):.2f}", f"{median(hop_gaps):.2f}"],
-            [f"ms per step p95 ({long_run.seq}-step run)", f"{percentile(latencies, 0.95):.2f}", f"{percentile(hop_gaps, 0.95):.2f}"],
+            [f"ms per step p95 ({long_run.seq}-step run)", f"{percentile(latencies, 0.95):.2f}",
+             f"{percentile(hop_gaps, 0.95):.2f}"],
             [f"steps/s, {options.runs} runs x {options.run_steps} steps", f"{throughput:.1f} ({total_steps} steps)",
              f"{hop_throughput:.1f}"],
             ["bytes stored per step (step row)", f"{step_bytes:.0f}", "0 (stores nothing)"],

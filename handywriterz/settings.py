@@ -8,6 +8,7 @@ import os
 from pathlib import Path
 
 import dj_database_url
+import yaml
 from django.core.exceptions import ImproperlyConfigured
 from kombu import Exchange, Queue
 
@@ -140,7 +141,8 @@ DATABASES = {
 }
 DATABASES["default"]["ENGINE"] = "django.db.backends.postgresql"
 DATABASES["default"].setdefault("OPTIONS", {})
-if env_bool("HW_DB_POOL", False):
+HW_DB_POOL = env_bool("HW_DB_POOL", False)
+if HW_DB_POOL:
     # Django's psycopg 3 pool keeps connections bounded per process when many threads step runs.
     DATABASES["default"]["OPTIONS"]["pool"] = {
         "min_size": 1,
@@ -173,6 +175,9 @@ LOGGING = {
     "loggers": {
         "LiteLLM": {"level": "WARNING"},
         "httpx": {"level": "WARNING"},
+        # PDF libraries log every oddity of a damaged upload; the refusal message says enough.
+        "pypdf": {"level": "ERROR"},
+        "pdfminer": {"level": "ERROR"},
     },
 }
 
@@ -219,7 +224,13 @@ HW_TIER_WEIGHTS = _tier_weights(env_str("HW_TIER_WEIGHTS", "free:1,paid:2"))
 HW_QUEUE_PREFIX = env_str("HW_QUEUE_PREFIX", "hw")
 HW_CONTROL_QUEUE = f"{HW_QUEUE_PREFIX}.control"
 _exchange = Exchange(HW_QUEUE_PREFIX, type="direct")
-CELERY_TASK_QUEUES = [Queue(HW_CONTROL_QUEUE, _exchange, routing_key=HW_CONTROL_QUEUE)] + [
+# Background memory work (embedding chunks and lessons, distilling lessons): its own queue, so an
+# operator can give it a dedicated worker and it never sits in front of a run's step.
+HW_MEMORY_QUEUE = f"{HW_QUEUE_PREFIX}.memory"
+CELERY_TASK_QUEUES = [
+    Queue(HW_CONTROL_QUEUE, _exchange, routing_key=HW_CONTROL_QUEUE),
+    Queue(HW_MEMORY_QUEUE, _exchange, routing_key=HW_MEMORY_QUEUE),
+] + [
     Queue(f"{HW_QUEUE_PREFIX}.lane.{lane}", _exchange, routing_key=f"{HW_QUEUE_PREFIX}.lane.{lane}")
     for lane in range(HW_LANES)
 ]
@@ -228,11 +239,25 @@ CELERY_TASK_DEFAULT_EXCHANGE = HW_QUEUE_PREFIX
 CELERY_TASK_DEFAULT_ROUTING_KEY = HW_CONTROL_QUEUE
 CELERY_BEAT_SCHEDULER = env_str("HW_BEAT_SCHEDULER", "django_celery_beat.schedulers:DatabaseScheduler")
 HW_REAPER_INTERVAL_SECONDS = env_float("HW_REAPER_INTERVAL_SECONDS", 15.0)
+# Releases lapsed checker claims, resumes runs whose report is in, expires forgotten cycles.
+HW_TURNITIN_SWEEP_INTERVAL_SECONDS = env_float("HW_TURNITIN_SWEEP_INTERVAL_SECONDS", HW_REAPER_INTERVAL_SECONDS)
 CELERY_BEAT_SCHEDULE = {
     "reap-expired-run-leases": {
         "task": "journeys.tasks.reap_runs_task",
         "schedule": HW_REAPER_INTERVAL_SECONDS,
         "options": {"queue": HW_CONTROL_QUEUE, "expires": HW_REAPER_INTERVAL_SECONDS * 2},
+    },
+    "sweep-turnitin-cycles": {
+        "task": "turnitin.tasks.sweep_turnitin_task",
+        "schedule": HW_TURNITIN_SWEEP_INTERVAL_SECONDS,
+        "options": {"queue": HW_CONTROL_QUEUE, "expires": HW_TURNITIN_SWEEP_INTERVAL_SECONDS * 2},
+    },
+    # Safety net for chunk embedding: chunks written without an embedding (or with another
+    # model's) are embedded in bounded batches; a step's commit normally enqueues this at once.
+    "embed-pending-chunks": {
+        "task": "journeys.tasks.embed_chunks_task",
+        "schedule": env_float("HW_EMBED_SWEEP_SECONDS", 60.0),
+        "options": {"queue": HW_MEMORY_QUEUE, "expires": env_float("HW_EMBED_SWEEP_SECONDS", 60.0)},
     },
 }
 
@@ -263,6 +288,61 @@ HW_LLM_MODELS = env_list("HW_LLM_MODELS", ["handywriterz/offline"])
 HW_LLM_TIMEOUT_SECONDS = env_float("HW_LLM_TIMEOUT_SECONDS", 60.0)
 # Seconds of simulated latency added by the built-in model (benchmarks and load tests only).
 HW_OFFLINE_MODEL_LATENCY = env_float("HW_OFFLINE_MODEL_LATENCY", 0.0)
+
+
+def env_structure(name: str) -> dict | None:
+    """A JSON object given inline (starts with '{') or as the path of a .json/.yaml/.yml file."""
+    raw = os.environ.get(name, "").strip()
+    if not raw:
+        return None
+    try:
+        if raw.startswith("{"):
+            value = json.loads(raw)
+        else:
+            text = Path(raw).read_text(encoding="utf-8")
+            value = json.loads(text) if raw.endswith(".json") else yaml.safe_load(text)
+    except (OSError, ValueError, yaml.YAMLError) as error:
+        raise ImproperlyConfigured(f"{name}: cannot read a JSON or YAML object from {raw[:200]!r}: {error}") from error
+    if not isinstance(value, dict):
+        raise ImproperlyConfigured(f"{name} must hold a JSON/YAML object, got {type(value).__name__}")
+    return value
+
+
+# --- Adaptive IO (docs/adaptive_io.md) ----------------------------------------------------------
+# The model router: deployments, fallbacks, context-window fallbacks, per-provider overrides.
+# Unset: HW_LLM_MODELS above is the model list. Validated by agents.llm.routing on first use
+# and by `manage.py check`.
+HW_LLM_ROUTER = env_structure("HW_LLM_ROUTER")
+# Per-tool overrides of the IO policy below: {"tool_name": {"rpm": 60, "retry": {...}, ...}}.
+HW_TOOL_IO = env_structure("HW_TOOL_IO") or {}
+# Rate buckets, breakers, budget ledgers and retry counters live here, shared by every worker.
+HW_ADAPTIVE_REDIS_URL = env_str("HW_ADAPTIVE_REDIS_URL", REDIS_URL)
+HW_ADAPTIVE_PREFIX = env_str("HW_ADAPTIVE_PREFIX", f"{HW_QUEUE_PREFIX}:aio")
+# Defaults of every provider and tool (each may override them in HW_LLM_ROUTER / HW_TOOL_IO).
+HW_IO_DEFAULTS = {
+    # The longest a step waits for a rate slot, a cool-down or an open circuit; beyond it the
+    # run pauses (LLM) or the node hears "unavailable" (tools), and the worker is free.
+    "max_wait": env_float("HW_IO_MAX_WAIT_SECONDS", 60.0),
+    "retry": {
+        "max_attempts": env_int("HW_RETRY_MAX_ATTEMPTS", 4, minimum=1),
+        "base_delay": env_float("HW_RETRY_BASE_SECONDS", 0.5),
+        "max_delay": env_float("HW_RETRY_MAX_SECONDS", 30.0),
+        "max_retry_after": env_float("HW_RETRY_MAX_RETRY_AFTER_SECONDS", 120.0),
+    },
+    "breaker": {
+        "failure_threshold": env_int("HW_BREAKER_FAILURE_THRESHOLD", 5, minimum=1),
+        "open_seconds": env_float("HW_BREAKER_OPEN_SECONDS", 30.0),
+        "max_open_seconds": env_float("HW_BREAKER_MAX_OPEN_SECONDS", 600.0),
+    },
+}
+# Retries (tries beyond the first of each call) allowed per step and per run; 0 = no cap.
+HW_RETRY_STEP_CAP = env_int("HW_RETRY_STEP_CAP", 12, minimum=0)
+HW_RETRY_RUN_CAP = env_int("HW_RETRY_RUN_CAP", 200, minimum=0)
+# Spending caps besides the run's own budget, in USD; 0 = none.
+HW_STEP_BUDGET_USD = env_float("HW_STEP_BUDGET_USD", 0.0)
+HW_USER_DAILY_BUDGET_USD = env_float("HW_USER_DAILY_BUDGET_USD", 0.0)
+# A run paused because every provider is down fails after waiting this long in total.
+HW_PROVIDER_OUTAGE_MAX_SECONDS = env_int("HW_PROVIDER_OUTAGE_MAX_SECONDS", 6 * 3600, minimum=1)
 
 # --- Research: scholarly search and full-text fetching ---------------------------------------
 # Base URL per provider, as a JSON object, e.g. {"openalex": "http://127.0.0.1:8001/openalex"};
@@ -295,6 +375,26 @@ HW_SEMANTIC_SCHOLAR_API_KEY = env_str("HW_SEMANTIC_SCHOLAR_API_KEY", "")
 HW_FETCH_ALLOWED_HOSTS = env_list("HW_FETCH_ALLOWED_HOSTS", [])
 HW_FETCH_MAX_BYTES = env_int("HW_FETCH_MAX_BYTES", 5_000_000, minimum=1000)
 HW_FETCH_TIMEOUT_SECONDS = env_float("HW_FETCH_TIMEOUT_SECONDS", 15.0)
+# --- Memory: embeddings, lessons, profiles (docs/memory.md) ----------------------------------
+# The embedding model. The default runs from an installed package with no network
+# (agents/embeddings.py); any other name is a litellm embedding model (e.g.
+# "openai/text-embedding-3-small"), asked for 384 dimensions: the vector columns and their HNSW
+# indexes are vector(384). Changing it re-embeds every stored vector in the background
+# (`manage.py memory reembed`); until a vector is re-embedded, search reads it by its words.
+HW_EMBEDDING_MODEL = env_str("HW_EMBEDDING_MODEL", "sentence-transformers/all-MiniLM-L6-v2")
+HW_EMBEDDING_TIMEOUT_SECONDS = env_float("HW_EMBEDDING_TIMEOUT_SECONDS", 30.0)
+# Embed a step's new chunks right after it commits (a background task); off, the sweep above does.
+HW_EMBED_CHUNKS_ON_WRITE = env_bool("HW_EMBED_CHUNKS_ON_WRITE", True)
+HW_EMBED_BATCH = env_int("HW_EMBED_BATCH", 64, minimum=1)
+# Batches one embedding task runs before it leaves the rest to the next task (keeps tasks short).
+HW_EMBED_BATCHES_PER_TASK = env_int("HW_EMBED_BATCHES_PER_TASK", 4, minimum=1)
+HW_EMBED_TASK_SECONDS = env_int("HW_EMBED_TASK_SECONDS", 900, minimum=10)
+# Distil lessons from every run that ends (a background task after the final step commits).
+HW_DISTIL_LESSONS = env_bool("HW_DISTIL_LESSONS", True)
+# A lesson is used only when its topic is at least this similar (cosine) to the run's topic.
+HW_LESSON_MIN_SIMILARITY = env_float("HW_LESSON_MIN_SIMILARITY", 0.55)
+# Episodic memory: the bounded context the agents read about their own run (characters).
+HW_EPISODE_CONTEXT_CHARS = env_int("HW_EPISODE_CONTEXT_CHARS", 6000, minimum=500)
 
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
@@ -302,3 +402,59 @@ REST_FRAMEWORK = {
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
 }
+
+# --- Turnitin cycles (turnitin/) -----------------------------------------------------------------
+# Turnitin has no API we may call: a human checker runs the check. See docs/turnitin.md.
+# Shared secret of the external workbench's webhook (HMAC-SHA256); empty = webhook switched off.
+HW_TURNITIN_WEBHOOK_SECRET = env_str("HW_TURNITIN_WEBHOOK_SECRET", "")
+# A signed webhook request older or newer than this is refused (replay window).
+HW_TURNITIN_WEBHOOK_TOLERANCE_SECONDS = env_int("HW_TURNITIN_WEBHOOK_TOLERANCE_SECONDS", 300, minimum=1)
+# How long a checker may hold a claimed job before it goes back to the queue.
+HW_TURNITIN_CLAIM_SLA_SECONDS = env_int("HW_TURNITIN_CLAIM_SLA_SECONDS", 4 * 3600, minimum=1)
+HW_TURNITIN_MAX_ACTIVE_CLAIMS = env_int("HW_TURNITIN_MAX_ACTIVE_CLAIMS", 3, minimum=1)
+# A cycle nobody completes in this time expires; the run then ends with its best draft and a note.
+HW_TURNITIN_CYCLE_EXPIRY_SECONDS = env_int("HW_TURNITIN_CYCLE_EXPIRY_SECONDS", 72 * 3600, minimum=60)
+HW_TURNITIN_REPORT_MAX_BYTES = env_int("HW_TURNITIN_REPORT_MAX_BYTES", 15 * 1024 * 1024, minimum=1024)
+HW_TURNITIN_REPORT_MAX_PAGES = env_int("HW_TURNITIN_REPORT_MAX_PAGES", 60, minimum=1)
+# Fuzzy-match score (0-100) a highlighted passage needs to count as found in the draft.
+HW_TURNITIN_LOCATE_MIN_SCORE = env_float("HW_TURNITIN_LOCATE_MIN_SCORE", 85.0)
+# The webhook carries the report base64-encoded in JSON: allow for that in the request body.
+DATA_UPLOAD_MAX_MEMORY_SIZE = max(2_621_440, HW_TURNITIN_REPORT_MAX_BYTES * 3 + 65_536)
+FILE_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
+
+# --- Email (student and checker notifications) ----------------------------------------------------
+EMAIL_BACKEND = env_str("HW_EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
+EMAIL_HOST = env_str("HW_EMAIL_HOST", "localhost")
+EMAIL_PORT = env_int("HW_EMAIL_PORT", 25, minimum=1)
+EMAIL_HOST_USER = env_str("HW_EMAIL_HOST_USER", "")
+EMAIL_HOST_PASSWORD = env_str("HW_EMAIL_HOST_PASSWORD", "")
+EMAIL_USE_TLS = env_bool("HW_EMAIL_USE_TLS", False)
+EMAIL_TIMEOUT = env_int("HW_EMAIL_TIMEOUT_SECONDS", 10, minimum=1)
+DEFAULT_FROM_EMAIL = env_str("HW_DEFAULT_FROM_EMAIL", "HandyWriterz <no-reply@handywriterz.local>")
+HW_SITE_URL = env_str("HW_SITE_URL", "http://127.0.0.1:8000")
+LOGIN_URL = "/accounts/login/"
+LOGIN_REDIRECT_URL = "/turnitin/"
+# --- Tools: sandbox, ingestion, repair (docs/tools.md) ----------------------------------------
+# Where generated or patched tool code runs. "auto" uses namespaces when running as root with
+# util-linux `unshare`, else resource limits only (weaker; the sandbox report says which).
+HW_SANDBOX_ISOLATION = env_str("HW_SANDBOX_ISOLATION", "auto")
+if HW_SANDBOX_ISOLATION not in {"auto", "namespaces", "rlimits"}:
+    raise ImproperlyConfigured(f"HW_SANDBOX_ISOLATION must be auto, namespaces or rlimits, got {HW_SANDBOX_ISOLATION!r}")
+HW_SANDBOX_LIMITS = {
+    "cpu_seconds": env_int("HW_SANDBOX_CPU_SECONDS", 5, minimum=1),
+    "wall_seconds": env_float("HW_SANDBOX_WALL_SECONDS", 20.0),
+    "memory_mb": env_int("HW_SANDBOX_MEMORY_MB", 512, minimum=128),
+    "file_mb": env_int("HW_SANDBOX_FILE_MB", 16, minimum=1),
+    "scratch_mb": env_int("HW_SANDBOX_SCRATCH_MB", 64, minimum=4),
+    "processes": env_int("HW_SANDBOX_PROCESSES", 16, minimum=1),
+    "open_files": env_int("HW_SANDBOX_OPEN_FILES", 64, minimum=16),
+    "isolation": HW_SANDBOX_ISOLATION,
+}
+# OpenAPI ingestion limits: a document larger, deeper or with more operations is refused.
+HW_OPENAPI_MAX_BYTES = env_int("HW_OPENAPI_MAX_BYTES", 2_000_000, minimum=1000)
+HW_OPENAPI_MAX_REF_DEPTH = env_int("HW_OPENAPI_MAX_REF_DEPTH", 12, minimum=1)
+HW_OPENAPI_MAX_OPERATIONS = env_int("HW_OPENAPI_MAX_OPERATIONS", 64, minimum=1)
+HW_OPENAPI_FETCH_TIMEOUT = env_float("HW_OPENAPI_FETCH_TIMEOUT", 10.0)
+# API descriptions offered in a run's spec must be on public addresses; these hosts ("host" or
+# "host:port") are allowed anyway (tests, an intranet API the operators trust).
+HW_TOOL_OFFER_ALLOWED_HOSTS = env_list("HW_TOOL_OFFER_ALLOWED_HOSTS", [])

@@ -19,6 +19,8 @@ SERVICE_FACTORIES: dict[str, str] = {
     # research (agents.researcher)
     "scholarly": "journeys.research.scholarly_service",
     "readings": "journeys.research.readings_reader",
+    "tools": "tools.services.registry_for_run",
+    "memory": "journeys.memory.service.memory_service",
 }
 
 

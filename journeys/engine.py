@@ -23,8 +23,9 @@ from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from agents.contracts import BudgetView, EventNote, NodeContext, Outcome
-from agents.llm import LLMGateway, UsageMeter
+from agents.llm import BudgetExceeded, LLMGateway, ProvidersUnavailable, RetriesExhausted, UsageMeter
 from agents.registry import node_handler
+from journeys import adaptive
 from journeys.context import build_services
 from journeys.leases import keeper
 from journeys.models import STEPPABLE_STATUSES, Run, RunStatus
@@ -46,6 +47,9 @@ class Execution:
     error: str = ""
     ending: str = ""
     extra_events: list[EventNote] = field(default_factory=list)
+    # Set when the step could not reach any LLM provider (or a daily budget is spent): the run
+    # pauses and the reaper resumes it after this many seconds.
+    pause_seconds: float | None = None
 
 
 def new_lease_owner() -> str:
@@ -90,10 +94,23 @@ def advance(run_id: int, seq: int) -> str:
     leases.hold(owner)
     try:
         run = Run.objects.get(pk=run_id)
+        release_connection()
         execution = execute(run)
-        return "done" if persist_step(run_id, seq, owner, execution) else "lost"
+        if persist_step(run_id, seq, owner, execution):
+            return "done"
+        # The step's result is discarded, but its provider calls were made and paid for.
+        adaptive.store_calls(run, seq, execution.meter)
+        return "lost"
     finally:
         leases.drop(owner)
+
+
+def release_connection() -> None:
+    """With the connection pool on (HW_DB_POOL, for thread-pool workers with hundreds of steps in
+    flight), give the connection back while the node waits on models and tools, so connections
+    stay bounded by the pool, not by the number of steps in flight."""
+    if settings.HW_DB_POOL:
+        connection.close()
 
 
 def ending_for(run: Run) -> str:
@@ -105,16 +122,18 @@ def ending_for(run: Run) -> str:
     return ""
 
 
-def build_gateway(meter: UsageMeter) -> LLMGateway:
-    return LLMGateway(
-        settings.HW_LLM_MODELS,
-        meter=meter,
-        timeout=settings.HW_LLM_TIMEOUT_SECONDS,
-        provider_options={"offline_latency": settings.HW_OFFLINE_MODEL_LATENCY, "redis_url": settings.REDIS_URL},
-    )
+def build_gateway(run: Run, meter: UsageMeter, deadline: float | None = None) -> LLMGateway:
+    return adaptive.build_gateway(run, meter, deadline)
 
 
-def build_context(run: Run, route: str, meter: UsageMeter, ending: str) -> NodeContext:
+def step_deadline(started: float) -> float:
+    """When a step must be done (time.monotonic()): its hard time limit less a margin for
+    persisting it. Waits for a provider are further capped by HW_IO_MAX_WAIT_SECONDS."""
+    limit = settings.HW_STEP_TIME_LIMIT_SECONDS
+    return started + limit - max(1.0, 0.1 * limit)
+
+
+def build_context(run: Run, route: str, meter: UsageMeter, ending: str, deadline: float | None = None) -> NodeContext:
     budget = run.budget_view()
     return NodeContext(
         run_id=run.pk,
@@ -127,7 +146,7 @@ def build_context(run: Run, route: str, meter: UsageMeter, ending: str) -> NodeC
         state=run.state,
         policy=run.policy,
         budget=BudgetView(limits=budget["limits"], used=budget["used"]),
-        llm=build_gateway(meter),
+        llm=build_gateway(run, meter, deadline),
         read_artifact=ArtifactLoader(run.pk, run.state.get("artifacts", {})),
         services=build_services(run, ending),
     )
@@ -140,19 +159,74 @@ def execute(run: Run) -> Execution:
     node = run.policy["routes"].get(route, "")
     meter = UsageMeter()
     started_at, clock = timezone.now(), time.monotonic()
-    error = ""
     try:
-        outcome = node_handler(node)(build_context(run, route, meter, ending))
+        outcome = node_handler(node)(build_context(run, route, meter, ending, step_deadline(clock)))
         check_route(run, outcome)
     except Exception as exc:  # noqa: BLE001 - a crashing node is an observation, not a dead run
-        logger.exception("node %s of run %s failed at seq %s", node or route, run.pk, run.seq)
-        error = f"{type(exc).__name__}: {exc}"[:2000]
-        outcome = error_outcome(run, route, error)
+        return failed_execution(run, node or route, route, exc, meter, started_at, clock, ending)
+    recovered = {key: None for key in ("outage",) if run.state.get(key)}
+    if run.state.get("errors", {}).get("by_route", {}).get(route):
+        # The route that was failing has succeeded: its count of failures in a row restarts.
+        recovered["errors"] = {"by_route": {route: None}, "last": None}
+    if recovered:
+        outcome.delta = {**outcome.delta, **recovered}
+    return Execution(node or route, route, outcome, meter, started_at, time.monotonic() - clock, "", ending)
+
+
+def failed_execution(run: Run, node: str, route: str, exc: Exception, meter: UsageMeter, started_at, clock: float,
+                     ending: str) -> Execution:
+    """What a raised error means for the run: the budget's ending, a pause, or an error step."""
+    error = f"{type(exc).__name__}: {exc}"[:2000]
+    if isinstance(exc, BudgetExceeded) and exc.scope == "run" and not ending:
+        return budget_ending(run, exc, meter, started_at, clock)
+    pause_seconds = None
+    if isinstance(exc, ProvidersUnavailable):
+        outcome, pause_seconds = outage_outcome(run, route, exc)
+    elif isinstance(exc, BudgetExceeded) and exc.scope == "user_day":
+        pause_seconds = (adaptive.next_midnight() - timezone.now()).total_seconds()
+        reason = f"paused until tomorrow (UTC): {exc}"
+        outcome = Outcome(route=route, events=[EventNote("paused", reason)], observation={"budget": str(exc)}, reason=reason)
+    elif isinstance(exc, RetriesExhausted) and exc.scope == "run":
+        outcome = Outcome(route=route, events=[EventNote("error", str(exc))], observation={"error": error},
+                          status="failed", reason=f"{exc}; the providers kept failing")
     else:
-        if run.state.get("errors", {}).get("by_route", {}).get(route):
-            # The route that was failing has succeeded: its count of failures in a row restarts.
-            outcome.delta = {**outcome.delta, "errors": {"by_route": {route: None}, "last": None}}
-    return Execution(node or route, route, outcome, meter, started_at, time.monotonic() - clock, error, ending)
+        logger.exception("node %s of run %s failed at seq %s", node, run.pk, run.seq, exc_info=exc)
+        outcome = error_outcome(run, route, error)
+    duration = time.monotonic() - clock
+    return Execution(node, route, outcome, meter, started_at, duration, error, ending, pause_seconds=pause_seconds)
+
+
+def budget_ending(run: Run, exc: BudgetExceeded, meter: UsageMeter, started_at, clock: float) -> Execution:
+    """A call found no room in the run's budget: end now through the policy's ending node, which
+    delivers the best draft with a note, instead of an error and a retry."""
+    ending = f"budget_exhausted: usd, {exc}"
+    route = run.policy["budget_exhausted_route"]
+    node = run.policy["routes"][route]
+    note = EventNote("budget", f"Stopped before a model call: {exc}", {"scope": exc.scope, "remaining_usd": str(exc.remaining_usd)})
+    try:
+        outcome = node_handler(node)(build_context(run, route, meter, ending, step_deadline(time.monotonic())))
+    except Exception as second:  # noqa: BLE001 - the ending node failing is recorded, not raised
+        logger.exception("ending node %s of run %s failed", node, run.pk)
+        error = f"{type(second).__name__}: {second}"[:2000]
+        return Execution(node, route, error_outcome(run, route, error), meter, started_at, time.monotonic() - clock, error)
+    outcome.events = [note, *outcome.events]
+    return Execution(node, route, outcome, meter, started_at, time.monotonic() - clock, "", ending)
+
+
+def outage_outcome(run: Run, route: str, exc: ProvidersUnavailable) -> tuple[Outcome, float | None]:
+    """Pause the run until the earliest provider may be tried; fail it after too long an outage."""
+    now = timezone.now()
+    since = run.state.get("outage", {}).get("since") or now.isoformat()
+    waited = (now - timezone.datetime.fromisoformat(since)).total_seconds()
+    if waited > settings.HW_PROVIDER_OUTAGE_MAX_SECONDS:
+        reason = f"no LLM provider answered for {waited / 60:.0f} minutes: {exc}"
+        return Outcome(route=route, events=[EventNote("error", reason)], observation=exc.observation(),
+                       status="failed", reason=reason), None
+    wait = max(1.0, exc.wait_seconds)
+    reason = f"waiting for LLM providers (retry in {wait:.0f} s): {exc}"
+    delta = {"outage": {"since": since, "pauses": int(run.state.get("outage", {}).get("pauses", 0)) + 1}}
+    events = [EventNote("waiting", reason, exc.observation())]
+    return Outcome(route=route, delta=delta, events=events, observation=exc.observation(), reason=reason), wait
 
 
 def check_route(run: Run, outcome: Outcome) -> None:

@@ -8,9 +8,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.contrib.postgres.search import SearchQuery, SearchRank, SearchVector
+from django.db.models import QuerySet
 
+from journeys.memory.vectors import hybrid_search
 from journeys.models import Chunk, Run, Source
+from journeys.models.evidence import SourceOrigin
 
 
 def write_source(run: Run, seq: int, data: dict[str, Any]) -> Source:
@@ -64,10 +66,15 @@ def source_dict(source: Source) -> dict[str, Any]:
 
 
 class EvidenceReader:
-    """Read-only view of a run's sources and chunks for node handlers."""
+    """Read-only view of a run's evidence for node handlers (plain dicts).
+
+    Privacy: everything it returns belongs to the run's own user. `search` reads this run's
+    chunks; `library` reads the student's private library (their uploads, from every run);
+    no query here can reach another user's chunks."""
 
     def __init__(self, run: Run) -> None:
         self.run_id = run.pk
+        self.user_id = run.user_id
 
     def sources(self) -> list[dict[str, Any]]:
         return [source_dict(source) for source in Source.objects.filter(run_id=self.run_id)]
@@ -76,16 +83,20 @@ class EvidenceReader:
         rows = Chunk.objects.filter(run_id=self.run_id, source__key=key).values("id", "ordinal", "text", "anchor")
         return list(rows)
 
-    def search(self, query: str, limit: int = 8) -> list[dict[str, Any]]:
-        """Chunks of this run ranked by full-text relevance to `query` (vector search: memory)."""
-        vector = SearchVector("text", config="english")
-        ranked = (
-            Chunk.objects.filter(run_id=self.run_id)
-            .annotate(rank=SearchRank(vector, SearchQuery(query, config="english", search_type="websearch")))
-            .order_by("-rank", "id")
-            .values("id", "ordinal", "text", "anchor", "rank", "source__key")[:limit]
-        )
-        return [{**row, "key": row.pop("source__key")} for row in ranked]
+    def search(self, query: str, limit: int = 8, keywords: str | None = None) -> list[dict[str, Any]]:
+        """This run's chunks nearest in meaning to `query` (pgvector, cosine) fused with full-text
+        matches (of `keywords` when given, e.g. "heat or mortality"); each hit: id, key, ordinal,
+        text, anchor, origin, score, similarity, via."""
+        return hybrid_search(Chunk.objects.filter(run_id=self.run_id, user_id=self.user_id), query, limit, keywords)
+
+    def library(self, query: str, limit: int = 8) -> list[dict[str, Any]]:
+        """The student's private library: chunks of every document they uploaded, in any run."""
+        return hybrid_search(library_chunks(self.user_id), query, limit)
+
+
+def library_chunks(user_id: int) -> QuerySet:
+    """A student's own uploaded readings and drafts, across runs, and nobody else's."""
+    return Chunk.objects.filter(user_id=user_id, source__user_id=user_id, source__origin=SourceOrigin.UPLOAD)
 
 
 def evidence_reader(run: Run) -> EvidenceReader:

@@ -16,6 +16,8 @@ from django.utils.module_loading import import_string
 
 from agents.contracts import ArtifactOut, EventNote, Record
 from journeys import children, dispatch, services
+from journeys.adaptive import store_calls
+from journeys.memory import hooks as memory_hooks
 from journeys.models import Artifact, Event, Run, RunStatus, Step
 from journeys.state import merge_patch
 
@@ -30,6 +32,11 @@ RECORD_WRITERS: dict[str, str] = {
     "source": "journeys.evidence.write_source",
     "task_spec": "journeys.specs.write_task_spec",
     "child_runs": "journeys.children.write_children",
+    "turnitin_handoff": "turnitin.handoff.write_handoff",
+    "turnitin_verdict": "turnitin.handoff.write_verdict",
+    "tool_version": "tools.services.write_tool_version",
+    "tool_repair": "tools.services.write_repair_attempt",
+    "lesson_use": "journeys.memory.lessons.write_lesson_use",
 }
 
 
@@ -119,7 +126,7 @@ def next_status(run: Run, execution: Execution) -> str:
     outcome_status = execution.outcome.status
     if outcome_status in {"succeeded", "failed"}:
         return outcome_status
-    if run.status == RunStatus.PAUSED:
+    if run.status == RunStatus.PAUSED or execution.pause_seconds is not None:
         return RunStatus.PAUSED
     if outcome_status == "waiting_human":
         return RunStatus.WAITING_HUMAN
@@ -142,8 +149,10 @@ def persist_step(run_id: int, seq: int, owner: str, execution: Execution) -> boo
         store_records(run, seq, outcome.records)
         delta = merge_patch(outcome.delta, {"artifacts": references}) if references else outcome.delta
         write_step(run, seq, execution, delta)
+        store_calls(run, seq, execution.meter)
         store_events(run, seq, list(outcome.events) + execution.extra_events)
         update_run(run, execution, delta)
+        memory_hooks.after_step(run, outcome.records)
     return True
 
 
@@ -175,6 +184,7 @@ def update_run(run: Run, execution: Execution, delta: dict) -> None:
     run.seq += 1
     run.attempt = 0
     run.route = outcome.route
+    paused_by_operator = run.status == RunStatus.PAUSED
     run.used_tokens += execution.meter.tokens
     run.used_seconds += execution.duration
     run.used_usd += execution.meter.cost_usd.quantize(Decimal("0.000001"))
@@ -186,6 +196,10 @@ def update_run(run: Run, execution: Execution, delta: dict) -> None:
         run.finished_at = now
         run.status_reason = outcome.reason or execution.ending or run.status_reason
     elif run.status in {RunStatus.WAITING_HUMAN, RunStatus.WAITING_CHILDREN}:
+        run.status_reason = outcome.reason
+    elif execution.pause_seconds is not None and not paused_by_operator:
+        # Paused by the system (providers down, daily budget spent): the reaper resumes it.
+        run.resume_at = now + timezone.timedelta(seconds=execution.pause_seconds)
         run.status_reason = outcome.reason
     run.save()
     if run.is_terminal and run.parent_id:

@@ -11,14 +11,19 @@ from __future__ import annotations
 from typing import Any
 
 from django.conf import settings
+from django.core.exceptions import ImproperlyConfigured
+from django.db.models import Q
 
 from journeys.evidence import source_dict
 from journeys.models import Run, Source
 from journeys.models.evidence import SourceOrigin
-from tools.scholarly import FetchPolicy, Scholarly, ScholarlyConfig
+from tools.scholarly import PROVIDERS, FetchPolicy, Scholarly, ScholarlyConfig
 
 
 def scholarly_service(run: Run) -> Scholarly:
+    unknown = sorted(set(settings.HW_SCHOLARLY_PROVIDERS) - set(PROVIDERS))
+    if unknown:
+        raise ImproperlyConfigured(f"HW_SCHOLARLY_PROVIDERS names unknown providers {unknown}; known: {sorted(PROVIDERS)}")
     config = ScholarlyConfig(
         # The "corpus" provider's "base URL" is the directory of its CSL-JSON records.
         base_urls={**settings.HW_SCHOLARLY_BASE_URLS, **corpus_location()},
@@ -43,29 +48,40 @@ def corpus_location() -> dict[str, str]:
 
 
 class ReadingsReader:
-    """The student's uploaded readings: Source rows of the run's user with origin "upload".
+    """The student's uploaded readings, as plain dicts (key, csl, chunks, origin, in_run).
 
-    spec["readings"] lists them by Source id (an int, or {"source": id}); anything else in the
-    list, or a Source of another user, is ignored (never read).
+    References: a Source key (str) names one of this run's own uploads (spec["uploads"], stored
+    by journeys.uploads); a Source id (an int, or {"source": id}) names an upload in the student's
+    library (a Source with no run). Only Sources of the run's user with origin "upload" are read;
+    any other reference is ignored.
     """
 
     def __init__(self, run: Run) -> None:
+        self.run_id = run.pk
         self.user_id = run.user_id
 
     def readings(self, references: list[Any]) -> list[dict[str, Any]]:
-        ids = [_source_id(reference) for reference in references]
+        keys = [reference for reference in references if isinstance(reference, str)]
+        ids = [pk for pk in map(_source_id, references) if pk]
         rows = (
-            Source.objects.filter(pk__in=[pk for pk in ids if pk], user_id=self.user_id, origin=SourceOrigin.UPLOAD)
+            Source.objects.filter(user_id=self.user_id, origin=SourceOrigin.UPLOAD)
+            .filter(Q(run_id=self.run_id, key__in=keys) | Q(run__isnull=True, pk__in=ids))
             .prefetch_related("chunks")
             .order_by("pk")
         )
         return [
-            {**source_dict(source), "chunks": [{"text": chunk.text, "anchor": chunk.anchor} for chunk in source.chunks.all()]}
+            {
+                **source_dict(source),
+                "in_run": source.run_id == self.run_id,
+                "chunks": [{"text": chunk.text, "anchor": chunk.anchor} for chunk in source.chunks.all()],
+            }
             for source in rows
         ]
 
 
 def _source_id(reference: Any) -> int | None:
+    if isinstance(reference, str):
+        return None
     value = reference.get("source") if isinstance(reference, dict) else reference
     try:
         return int(value)

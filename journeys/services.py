@@ -16,6 +16,7 @@ from django.utils import timezone
 
 from agents.taskspec import MAX_WORDS, MIN_WORDS, SpecError, spec_data, validate_spec
 from journeys import dispatch, uploads
+from journeys.memory.profiles import profile_preferences
 from journeys.models import PAUSABLE_STATUSES, TERMINAL_STATUSES, Event, Run, RunStatus, Step
 from journeys.policies import Policy, PolicyError, load_policy
 from journeys.state import merge_patch
@@ -59,8 +60,11 @@ def validate_words(words: Any, default: int) -> int:
     return value
 
 
-def build_spec(policy: Policy, words: int | None, fields: dict[str, Any]) -> dict[str, Any]:
-    """The run's TaskSpec from the policy's defaults and the fields the student gave explicitly.
+def build_spec(
+    policy: Policy, words: int | None, fields: dict[str, Any], preferences: dict[str, str] | None = None
+) -> dict[str, Any]:
+    """The run's TaskSpec from the policy's defaults, the student's remembered preferences
+    (profile memory: style, level) and the fields the student gave explicitly.
 
     `explicit` lists those fields so the GoalInterpreter never overrides them with a guess."""
     given = {key: value for key, value in fields.items() if value is not None and value != "" and value != []}
@@ -70,6 +74,7 @@ def build_spec(policy: Policy, words: int | None, fields: dict[str, Any]) -> dic
         given["words"] = validate_words(given["words"], policy.gates.default_words)
     explicit = sorted(key for key in given if key not in {"uploads", "interpreted", "topic", "explicit", "part"})
     defaults = {"deliverable": policy.deliverable, "words": policy.gates.default_words, **policy.spec_defaults}
+    defaults.update(preferences or {})
     try:
         spec = validate_spec({**defaults, **given, "explicit": explicit})
     except SpecError as error:
@@ -135,7 +140,7 @@ def start_run(
     except PolicyError as error:
         raise InvalidRequest(str(error)) from error
     goal = validate_goal(goal)
-    run_spec = build_spec(policy, words, dict(spec or {}))
+    run_spec = build_spec(policy, words, dict(spec or {}), profile_preferences(user.pk))
     try:
         prepared = [uploads.prepare_upload(item.filename, item.data) for item in files]
     except uploads.UploadRefused as error:
@@ -179,7 +184,8 @@ def pause_run(run_id: int, by: str = "operator") -> Run:
         if run.status not in PAUSABLE_STATUSES:
             raise InvalidRequest(f"run {run.pk} is {run.status}; only queued, running or waiting runs can be paused")
         run.status = RunStatus.PAUSED
-        run.save(update_fields=["status", "updated_at"])
+        run.resume_at = None
+        run.save(update_fields=["status", "resume_at", "updated_at"])
         release_slot_on_commit(run)
         service_event(run, "paused", f"Paused by {by}; the step in progress (if any) will finish first", by=by)
     return run
@@ -207,7 +213,8 @@ def requeue(run: Run) -> None:
     run.status_reason = ""  # whatever it waited for (a human, its children) is over
     run.lease_owner = ""
     run.lease_expires_at = timezone.now() + timezone.timedelta(seconds=settings.HW_DISPATCH_GRACE_SECONDS)
-    run.save(update_fields=["status", "status_reason", "lease_owner", "lease_expires_at", "updated_at"])
+    run.resume_at = None
+    run.save(update_fields=["status", "status_reason", "lease_owner", "lease_expires_at", "resume_at", "updated_at"])
     ticket = dispatch.ticket_for(run)
     transaction.on_commit(lambda: dispatch.send_step(ticket))
 
@@ -250,15 +257,19 @@ def wake_parent(child: Run) -> None:
     requeue(parent)
 
 
-def answer_run(run_id: int, answers: dict[str, Any], by: str = "student") -> Run:
+def answer_run(run_id: int, answers: dict[str, Any], by: str = "student", *, state_delta: dict[str, Any] | None = None) -> Run:
     """Record a human's answer as a step of its own (so replaying deltas stays complete) and
-    continue the run on the route the waiting node named."""
+    continue the run on the route the waiting node named.
+
+    `state_delta` (a JSON merge patch) carries what the answer adds to the compact state beyond
+    the answers themselves, e.g. the parsed Turnitin report under state["turnitin"]."""
     with transaction.atomic():
         run = locked_run(run_id)
         human = run.state.get("human", {})
         if run.status != RunStatus.WAITING_HUMAN or not human.get("pending"):
             raise InvalidRequest(f"run {run.pk} is {run.status} and is not waiting for an answer")
-        delta = {"human": {"pending": None, "answers": answers, "answered_by": by}}
+        # A plain union, not a merge: "pending": None must stay in the delta to clear the flag.
+        delta = {**(state_delta or {}), "human": {"pending": None, "answers": answers, "answered_by": by}}
         now = timezone.now()
         route = human.get("resume_route") or run.route
         Step.objects.create(
@@ -311,3 +322,21 @@ def reap_runs(limit: int = 500) -> int:
             transaction.on_commit(lambda ticket=ticket: dispatch.send_step(ticket))
             recovered += 1
     return recovered
+
+
+def resume_due_runs(limit: int = 500) -> int:
+    """Resume the runs the system paused (every LLM provider down, a daily budget spent) whose
+    `resume_at` has come; the beat calls this with the reaper. An operator's pause is never
+    resumed here (it leaves `resume_at` empty)."""
+    due = Run.objects.filter(status=RunStatus.PAUSED, resume_at__lte=timezone.now()).values_list("id", flat=True)
+    resumed = 0
+    for run_id in list(due[:limit]):
+        with transaction.atomic():
+            run = locked_run(run_id)
+            if run.status != RunStatus.PAUSED or run.resume_at is None or run.resume_at > timezone.now():
+                continue
+            reason = run.status_reason
+            requeue(run)
+            service_event(run, "resumed", f"Resumed automatically at step {run.seq} after: {reason}"[:2000], by="system")
+            resumed += 1
+    return resumed

@@ -5,6 +5,7 @@ from celery import shared_task
 from django.conf import settings
 
 from journeys import engine, services
+from journeys.memory import jobs as memory
 
 
 @shared_task(
@@ -22,4 +23,25 @@ def advance_run_task(run_id: int, seq: int) -> str:
 
 @shared_task(name="journeys.tasks.reap_runs_task", ignore_result=True)
 def reap_runs_task() -> int:
-    return services.reap_runs()
+    """Re-send lost steps and resume runs the system paused whose time has come."""
+    return services.reap_runs() + services.resume_due_runs()
+
+
+@shared_task(name="journeys.tasks.embed_chunks_task", ignore_result=True, time_limit=settings.HW_EMBED_TASK_SECONDS)
+def embed_chunks_task(run_id: int | None = None) -> int:
+    """Embed pending chunks (of one run after its step committed; of any run from the beat
+    sweep). Idempotent: only chunks still pending are written; a lost message leaves them for
+    the next sweep."""
+    return memory.embed_chunks(run_id)
+
+
+@shared_task(name="journeys.tasks.distil_lessons_task", ignore_result=True, time_limit=settings.HW_EMBED_TASK_SECONDS)
+def distil_lessons_task(run_id: int) -> int:
+    """Distil the lessons of an ended run. Idempotent: lessons are keyed by (run, kind, topic)."""
+    return len(memory.distil_run_lessons(run_id))
+
+
+@shared_task(name="journeys.tasks.reembed_task", ignore_result=True, time_limit=settings.HW_EMBED_TASK_SECONDS)
+def reembed_task() -> int:
+    """One batch of re-embedding with the current model; sends itself again until none is left."""
+    return memory.reembed_batch(resend=True)

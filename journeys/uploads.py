@@ -19,6 +19,7 @@ from django.db.models import Max
 
 from agents import documents
 from journeys.evidence import write_source
+from journeys.memory import hooks as memory_hooks
 from journeys.models import Artifact, Run, Source
 from journeys.models.evidence import SourceOrigin
 
@@ -92,6 +93,7 @@ def store_upload(run: Run, prepared: PreparedUpload, seq: int | None = None) -> 
         sha256=hashlib.sha256(prepared.data).hexdigest(), step_seq=seq,
     )
     write_source(run, seq, upload_record(key, run, prepared))
+    memory_hooks.chunks_written(run.pk)  # the student's library: embedded in the background
     spec = dict(run.spec)
     spec["uploads"] = [*spec.get("uploads", []), key]
     run.spec = spec

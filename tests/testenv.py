@@ -29,6 +29,11 @@ TEST_ENV = {
     "HW_LLM_MODELS": f"scripted/default{SUFFIX}",
     "HW_DELIVERABLES_DIR": tempfile.mkdtemp(prefix="hw-test-deliverables-"),
     "HW_LANES": "4",
+    # Memory's background work (embedding chunks, distilling lessons) is off for the suite: the
+    # memory tests turn it on for their own worker (tests/memory/conftest.py).
+    "HW_EMBED_CHUNKS_ON_WRITE": "false",
+    "HW_DISTIL_LESSONS": "false",
+    "HW_EMBED_SWEEP_SECONDS": "3600",
 }
 for key, value in TEST_ENV.items():
     os.environ[key] = value

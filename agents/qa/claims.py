@@ -7,6 +7,7 @@ The audit: every marker parses, names a Source of the run and a chunk of that so
 """
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -40,8 +41,12 @@ class SectionClaims:
     orphans: list[str] = field(default_factory=list)
 
 
-def audit_and_check(llm: Any, text: str, chunk_text: dict[tuple[str, int], str], known_keys: set[str]) -> SectionClaims:
-    """Check one section. `chunk_text` maps (key, ordinal) of the run's chunks to their text."""
+def audit_and_check(
+    llm: Any, text: str, chunk_text: dict[tuple[str, int], str], known_keys: set[str], finder: Finder | None = None
+) -> SectionClaims:
+    """Check one section. `chunk_text` maps (key, ordinal) of the run's chunks to their text.
+    `finder(sentence)` (vector memory: the evidence service's search) proposes, for an unsupported
+    claim, a passage of the run that does support it, so the repair can cite that one instead."""
     result = SectionClaims()
     for fragment in malformed_markers(text):
         result.orphans.append(fragment)
@@ -68,5 +73,20 @@ def audit_and_check(llm: Any, text: str, chunk_text: dict[tuple[str, int], str],
             result.supported += 1
         else:
             why = reason if not lexical else "the model judged the passage does not support it"
-            result.problems.append(f"unsupported claim: \"{claim['sentence'][:90]}\" ({why})")
+            better = supporting_passage(finder, claim["sentence"], known_keys) if finder else ""
+            result.problems.append(f"unsupported claim: \"{claim['sentence'][:90]}\" ({why})" + better)
     return result
+
+
+Finder = Callable[[str], list[dict[str, Any]]]
+
+
+def supporting_passage(finder: Finder, sentence: str, known_keys: set[str]) -> str:
+    """' — [@key:n] supports it: cite that passage instead', or '' when no passage found by
+    meaning passes the lexical test either (then the claim itself must change)."""
+    cited = set(cited_pairs(sentence))
+    for hit in finder(sentence):
+        pair = (hit["key"], hit["ordinal"])
+        if hit["key"] in known_keys and pair not in cited and lexical_support(sentence, hit["text"])[0]:
+            return f" — [@{pair[0]}:{pair[1]}] supports it: cite that passage instead"
+    return ""

@@ -28,6 +28,12 @@ def evidence_index(context: NodeContext) -> tuple[dict[str, dict], dict[tuple[st
     return sources, chunks
 
 
+def evidence_finder(context: NodeContext):
+    """Vector memory for the claim check: the run's passages nearest in meaning to a sentence."""
+    reader = context.services["evidence"]
+    return lambda sentence: reader.search(sentence, limit=3)
+
+
 def qa_step(context: NodeContext, step: dict[str, Any]) -> Outcome:
     spec, quality = spec_of(context), context.policy.get("quality", {})
     sections = sections_of(context)
@@ -42,7 +48,7 @@ def qa_step(context: NodeContext, step: dict[str, Any]) -> Outcome:
     for index, text in enumerate(texts):
         if not text:
             continue
-        claims = audit_and_check(context.llm, text, chunks, set(sources))
+        claims = audit_and_check(context.llm, text, chunks, set(sources), finder=evidence_finder(context))
         checks["claims"]["cited"] += claims.cited
         checks["claims"]["supported"] += claims.supported
         checks["audit"]["orphans"] += claims.orphans

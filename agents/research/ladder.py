@@ -53,7 +53,7 @@ def skip_reason(rung: Rung, *, recency_years: int | None, region: str, readings:
     if rung.name == "relax_region" and not region:
         return "there is no region limit to relax"
     if rung.readings and not readings:
-        return "the student uploaded no readings for this task"
+        return "the student uploaded no readings for this task (or the uploads are the material to rework)"
     return ""
 
 

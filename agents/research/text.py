@@ -6,7 +6,8 @@ from __future__ import annotations
 import re
 import unicodedata
 
-_WORD = re.compile(r"[a-z0-9][a-z0-9-]*[a-z0-9]|[a-z0-9]")
+# Hyphens separate words: "night-time" and "night time", "public-health" and "public health" meet.
+_WORD = re.compile(r"[a-z0-9]+")
 STOP_WORDS = frozenset(
     "a an the and or of on in to for with by about how why what which that this these those is are be was were it "
     "its as at from into your their our write essay report words word sources source style apa harvard mla chicago "

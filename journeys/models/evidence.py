@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.db import models
-from pgvector.django import VectorField
+from pgvector.django import HnswIndex, VectorField
 
 EMBEDDING_DIMENSIONS = 384
 
@@ -59,11 +59,19 @@ class Chunk(models.Model):
     anchor = models.CharField(max_length=120, blank=True, help_text="Where in the source: abstract, p. 4, section 2 ...")
     embedding = VectorField(dimensions=EMBEDDING_DIMENSIONS, null=True, blank=True)
     embedding_model = models.CharField(max_length=120, blank=True)
+    embedding_dimensions = models.SmallIntegerField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
         ordering = ["source_id", "ordinal"]
         constraints = [models.UniqueConstraint(fields=["source", "ordinal"], name="chunk_source_ordinal_unique")]
+        indexes = [
+            # Cosine distance (<=>) is what vector search orders by; HNSW keeps it fast at 100k+ chunks.
+            HnswIndex(name="chunk_embedding_hnsw", fields=["embedding"], m=16, ef_construction=64,
+                      opclasses=["vector_cosine_ops"]),
+            # The background embedder looks for chunks whose vector is missing or from another model.
+            models.Index(fields=["embedding_model"], name="chunk_embedding_model"),
+        ]
 
     def __str__(self) -> str:
         return f"chunk {self.ordinal} of {self.source_id}"

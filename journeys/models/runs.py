@@ -64,6 +64,9 @@ class Run(models.Model):
     lease_expires_at = models.DateTimeField(null=True, blank=True)
     priority = models.SmallIntegerField(default=0, help_text="Order among the same user's waiting runs.")
     weight = models.SmallIntegerField(default=1, help_text="Tier weight: multiplies the user's step slots.")
+    # Set when the system paused the run (every LLM provider down, a user's daily budget spent):
+    # the reaper resumes it then. An operator's pause leaves it empty: only a human resumes.
+    resume_at = models.DateTimeField(null=True, blank=True)
 
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
@@ -75,6 +78,7 @@ class Run(models.Model):
         indexes = [
             models.Index(fields=["status", "lease_expires_at"], name="run_status_lease"),
             models.Index(fields=["user", "-created_at"], name="run_user_created"),
+            models.Index(fields=["status", "resume_at"], name="run_status_resume"),
         ]
         constraints = [
             models.CheckConstraint(condition=Q(limit_tokens__gte=0), name="run_limit_tokens_nonneg"),

@@ -42,6 +42,16 @@ class Gates(Strict):
         None, ge=1, le=200, description="Sources published within this many years; None: any year. The spec may override."
     )
     region: str = Field("", max_length=60, description="Region the sources should come from or be about, e.g. 'UK'; '': any.")
+    # --- Turnitin gates (agents.similarity_gate; see docs/turnitin.md) ---
+    turnitin: Literal["off", "on_request", "always"] = Field(
+        "off", description="Turnitin check by a human checker: never, when the student's spec asks (turnitin: true), or always."
+    )
+    similarity_target: float = Field(
+        15.0, ge=0, le=100, description="Highest acceptable overall similarity (%), unless the spec sets one."
+    )
+    max_turnitin_cycles: int = Field(
+        3, ge=1, le=10, description="Turnitin checks at most; then the best draft is delivered with a note."
+    )
 
 
 # The plan skeleton a journey's Planner builds from, in order (agents.planner.phases).
@@ -70,6 +80,14 @@ class LoopLimits(Strict):
     history: int = Field(12, ge=4, le=100, description="Recent (action, outcome) pairs kept in the state.")
 
 
+class ToolPolicy(Strict):
+    """Which tools the run's nodes may call, and how hard the SelfDebugger tries to repair one."""
+
+    allowed: list[str] = Field(default_factory=lambda: ["*"], description="fnmatch patterns of tool names.")
+    repair_attempts: int = Field(2, ge=1, le=5, description="Patches tried for one failure before rolling back.")
+    max_repairs_per_tool: int = Field(2, ge=1, le=10, description="Repairs of one tool in one run before it is disabled.")
+
+
 class Policy(Strict):
     journey: str
     description: str
@@ -90,6 +108,7 @@ class Policy(Strict):
     turnitin: bool = Field(False, description="Hand the draft to a human for a similarity report before finalizing.")
     requires_upload: bool = Field(False, description="A run of this journey needs an uploaded document.")
     spec_defaults: dict[str, Any] = Field(default_factory=dict, description="TaskSpec defaults (style, min_sources ...).")
+    tools: ToolPolicy = ToolPolicy()
 
     @model_validator(mode="after")
     def _routes_are_known(self) -> Policy:
@@ -99,6 +118,10 @@ class Policy(Strict):
         for name in (self.start_route, self.error_route, self.budget_exhausted_route):
             if name not in self.routes:
                 raise ValueError(f"route {name!r} is not in routes {sorted(self.routes)}")
+        if self.turnitin or self.gates.turnitin != "off":
+            missing = sorted({"turnitin_pause", "plan_revision", "revise", "finalize"} - set(self.routes))
+            if missing:
+                raise ValueError(f"gates.turnitin is {self.gates.turnitin!r} but routes lack {missing}")
         try:
             validate_spec({"deliverable": self.deliverable, **self.spec_defaults})
         except SpecError as error:

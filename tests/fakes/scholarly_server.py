@@ -20,6 +20,7 @@ from __future__ import annotations
 import argparse
 import json
 import re
+import sys
 import threading
 import time
 from dataclasses import dataclass
@@ -51,7 +52,9 @@ SEARCH_PATHS = {
 
 @dataclass
 class Behaviour:
-    """How one provider misbehaves. `empty_first` / `fail_first` count down per request."""
+    """How one provider misbehaves. `status` alone fails every request with it; with
+    `fail_first` only the first N requests fail (500 unless `status` says otherwise).
+    `empty_first` answers the first N requests with no results."""
 
     empty: bool = False
     status: int | None = None
@@ -59,6 +62,9 @@ class Behaviour:
     delay: float = 0.0
     empty_first: int = 0
     fail_first: int = 0
+
+    def __post_init__(self) -> None:
+        self.always_fail = self.status is not None and self.fail_first == 0
 
 
 @dataclass(frozen=True)
@@ -120,6 +126,15 @@ def parse_query(provider: str, params: dict[str, str]) -> Query:
     )
 
 
+class _QuietServer(ThreadingHTTPServer):
+    daemon_threads = True
+
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        # A client that hung up (timeout and size-limit tests do) is not a server error.
+        if not isinstance(sys.exc_info()[1], ConnectionError):
+            super().handle_error(request, client_address)
+
+
 class ScholarlyServer:
     """The fake APIs over one corpus. Thread-safe knobs; every request is logged in `requests`."""
 
@@ -128,8 +143,7 @@ class ScholarlyServer:
         self.behaviours: dict[str, Behaviour] = {}
         self.requests: list[dict[str, Any]] = []
         self.lock = threading.Lock()
-        self.httpd = ThreadingHTTPServer((host, port), _handler_for(self))
-        self.httpd.daemon_threads = True
+        self.httpd = _QuietServer((host, port), _handler_for(self))
         self.thread: threading.Thread | None = None
 
     @property
@@ -193,7 +207,7 @@ class ScholarlyServer:
             if behaviour.fail_first > 0:
                 behaviour.fail_first -= 1
                 return "fail", behaviour
-            if behaviour.status:
+            if behaviour.always_fail:
                 return "fail", behaviour
             if behaviour.empty_first > 0:
                 behaviour.empty_first -= 1
@@ -303,8 +317,11 @@ def _handler_for(server: ScholarlyServer) -> type[BaseHTTPRequestHandler]:
             self.send_header("Content-Length", str(len(data)))
             for key, value in (headers or {}).items():
                 self.send_header(key, value)
-            self.end_headers()
-            self.wfile.write(data)
+            try:
+                self.end_headers()
+                self.wfile.write(data)
+            except (BrokenPipeError, ConnectionResetError):
+                self.close_connection = True  # the client gave up (a timeout test): nothing to tell it
 
     return Handler
 

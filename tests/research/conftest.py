@@ -1,5 +1,6 @@
 """Fixtures of the research tests: the session's fake scholarly server, reset around each test
 and pointed at by this process's settings (the workers got its URLs when they started)."""
+
 from __future__ import annotations
 
 from pathlib import Path

@@ -11,7 +11,8 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from agents.llm.offline import checks, packs, planning, research, writing
+from agents.llm.offline import checks, packs, planning, repair, research, revision, writing
+from agents.memory.distil import offline_distil
 
 TASKS: dict[str, Callable[[dict[str, Any]], str]] = {
     "interpret_goal": planning.interpret_goal,
@@ -25,6 +26,10 @@ TASKS: dict[str, Callable[[dict[str, Any]], str]] = {
     "extract_claims": packs.extract_claims,
     "slide_outline": packs.slide_outline,
     "expand_queries": research.expand_queries,
+    "plan_revision": revision.plan_revision,
+    "revise_passage": revision.revise_passage,
+    "tool_patch": repair.tool_patch,
+    "distil_lessons": offline_distil,
 }
 
 

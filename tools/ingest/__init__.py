@@ -1,0 +1,1 @@
+"""Growing the toolset from outside descriptions: OpenAPI 3 documents and MCP servers."""
