@@ -104,8 +104,8 @@ def alternatives(context: NodeContext, text: str, exclude: str | None) -> list[d
     words = [word for phrase in content_phrases(text, limit=12) for word in phrase.split()]
     if not words:
         return []
-    found = evidence.search(" or ".join(dict.fromkeys(words)), limit=5)
-    hits = [hit for hit in found if hit["key"] != exclude and hit.get("rank", 0) > 0]
+    found = evidence.search(text, limit=5, keywords=" or ".join(dict.fromkeys(words)))
+    hits = [hit for hit in found if hit["key"] != exclude and hit.get("score", 0) > 0]
     return [{"key": hit["key"], "chunk": hit["id"]} for hit in hits[:2]]
 
 

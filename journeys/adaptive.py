@@ -95,6 +95,19 @@ def build_gateway(run: Run, meter: UsageMeter, deadline: float | None) -> LLMGat
     )
 
 
+def build_background_gateway(meter: UsageMeter) -> LLMGateway:
+    """A gateway outside any run (e.g. distilling an ended run's lessons): the same models,
+    shared limits and breakers, but no run budget to reserve against."""
+    return LLMGateway(
+        router_config(),
+        meter=meter,
+        timeout=settings.HW_LLM_TIMEOUT_SECONDS,
+        provider_options={"offline_latency": settings.HW_OFFLINE_MODEL_LATENCY, "redis_url": settings.REDIS_URL},
+        io=adaptive_io(),
+        defaults=io_defaults(),
+    )
+
+
 def store_calls(run: Run, seq: int, meter: UsageMeter) -> None:
     """One ProviderCall row per try the step made (inside the step's transaction when it has one)."""
     rows = [

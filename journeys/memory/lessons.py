@@ -22,7 +22,7 @@ from pgvector.django import CosineDistance
 
 from agents.llm import UsageMeter
 from agents.memory.distil import distil
-from journeys.engine import build_gateway
+from journeys.adaptive import build_background_gateway
 from journeys.memory.episodes import episode_for_run
 from journeys.memory.profiles import update_profile
 from journeys.memory.vectors import current_embedder
@@ -69,7 +69,7 @@ def run_digest(run: Run) -> dict[str, Any]:
 def build_llm() -> Any:
     """The gateway the engine gives nodes (same models and fallbacks), metered on its own: a
     finished run's budget is closed, so distillation is not charged to it."""
-    return build_gateway(UsageMeter())
+    return build_background_gateway(UsageMeter())
 
 
 def distil_run_lessons(run_id: int) -> list[Lesson]:
