@@ -8,6 +8,9 @@ from __future__ import annotations
 
 import re
 
+from agents.llm.offline.text import sentences
+from agents.qa.support import lexical_support
+
 # The same grammar as agents.rendering.citations, kept here so writing a section does not load
 # the CSL processor and the document libraries (a worker's first step stays quick).
 _ONE = r"@([a-z0-9_-]+):(\d+)"
@@ -41,3 +44,24 @@ def keep_known(text: str, allowed: set[tuple[str, int]]) -> tuple[str, list[str]
         cleaned = cleaned.replace(fragment, "")
     cleaned = re.sub(r"[ \t]+([.,;:!?])", r"\1", cleaned)
     return re.sub(r"[ \t]{2,}", " ", cleaned), removed
+
+
+def keep_supported(text: str, passages: dict[tuple[str, int], str]) -> tuple[str, list[str]]:
+    """The text without the cited sentences their passages do not support by their words (and
+    without any marker outside `passages`); also the sentences dropped. For short cited pieces a
+    model writes outside the section QA (annotations, slides, a claims matrix): a claim whose
+    passage does not back it is left out rather than shipped with a citation it does not earn."""
+    text, _ = keep_known(text, set(passages))
+    dropped: list[str] = []
+    paragraphs = []
+    for paragraph in re.split(r"\n\s*\n", text):
+        kept = []
+        for sentence in sentences(paragraph):
+            pairs = cited_pairs(sentence)
+            if pairs and not all(lexical_support(sentence, passages[pair])[0] for pair in pairs):
+                dropped.append(sentence)
+                continue
+            kept.append(sentence)
+        if kept:
+            paragraphs.append(" ".join(kept))
+    return "\n\n".join(paragraphs), dropped

@@ -44,9 +44,12 @@ def search_query(text: str) -> str:
 
 
 def evidence_for(context: NodeContext, text: str, limit: int = 8, exclude_uploads: bool = True) -> list[dict[str, Any]]:
-    """The passages of this run most relevant to `text`, as prompt items with their markers."""
+    """The passages of this run most relevant to `text`, as prompt items with their markers.
+
+    At most a third of them (two at least) from any one source while others qualify: a long full
+    text would otherwise fill the list, and the piece would cite fewer works than it should."""
     # Meaning from the text itself (vector memory), words from its key terms (full text, OR).
-    hits = context.services["evidence"].search(text, limit=limit * 2, keywords=search_query(text))
+    hits = context.services["evidence"].search(text, limit=limit * 3, keywords=search_query(text))
     items = []
     for hit in hits:
         if exclude_uploads and hit["key"].startswith("upload-"):
@@ -58,7 +61,21 @@ def evidence_for(context: NodeContext, text: str, limit: int = 8, exclude_upload
             "anchor": hit.get("anchor", ""),
             "text": re.sub(r"\s+", " ", hit["text"])[:EVIDENCE_CHARS],
         })
-    return items[:limit]
+    return spread(items, limit, max(2, -(-limit // 3)))
+
+
+def spread(items: list[dict[str, Any]], limit: int, per_source: int) -> list[dict[str, Any]]:
+    """The first `limit` items, best first, taking at most `per_source` of one source's until the
+    others run out (then the best of the rest fill the list)."""
+    chosen: list[dict[str, Any]] = []
+    counts: dict[str, int] = {}
+    for item in items:
+        if len(chosen) < limit and counts.get(item["key"], 0) < per_source:
+            chosen.append(item)
+            counts[item["key"]] = counts.get(item["key"], 0) + 1
+    chosen += [item for item in items if item not in chosen][: limit - len(chosen)]
+    order = {id(item): index for index, item in enumerate(items)}
+    return sorted(chosen, key=lambda item: order[id(item)])
 
 
 def sections_of(context: NodeContext) -> list[dict[str, Any]]:

@@ -4,6 +4,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
+from agents.contracts import NodeContext
 from agents.llm.offline.text import count_words
 
 _MARKDOWN_HEADING = re.compile(r"^#{1,6}\s+(.+?)\s*#*$")
@@ -76,3 +77,18 @@ def citations_in(text: str) -> list[dict[str, Any]]:
         if works:
             found.append({"text": match.group(0), "works": works})
     return found
+
+
+def uploaded_parts(context: NodeContext) -> list[dict[str, Any]]:
+    """The sections of the run's first uploaded document (split_draft); [] without an upload."""
+    keys = list(context.spec.get("uploads") or [])
+    return split_draft(context.services["uploads"].text(keys[0])) if keys else []
+
+
+def draft_citations(context: NodeContext) -> list[tuple[str, int]]:
+    """Every distinct (author, year) the uploaded draft's body cites, in order."""
+    found: list[tuple[str, int]] = []
+    for part in uploaded_parts(context):
+        for paragraph in part["paragraphs"]:
+            found += [work for citation in citations_in(paragraph) for work in citation["works"]]
+    return list(dict.fromkeys(found))

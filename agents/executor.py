@@ -21,6 +21,7 @@ from agents.contracts import EventNote, NodeContext, Outcome
 ACTIONS: dict[str, str] = {
     "research": "agents.researching.research_step",
     "write_section": "agents.writer.write_step",
+    "find_cited": "agents.cited.find_cited_step",
     "rewrite_section": "agents.rewriter.rewrite_step",
     "annotate_sources": "agents.pack.annotate_step",
     "claims_matrix": "agents.pack.claims_step",

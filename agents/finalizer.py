@@ -11,6 +11,7 @@ delivers the best draft there is, with an honest note saying what is missing.
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 from typing import Any
 
 from agents.citing import cited_pairs
@@ -47,6 +48,23 @@ def notes_for(context: NodeContext, sources: dict[str, dict[str, Any]], cited: s
         notes.append(f"> Open issue: {warning}")
     # Notes the gates left for the student (e.g. a similarity target not met), said plainly.
     notes.extend(f"> Note: {note}" for note in context.state.get("delivery_notes", []))
+    notes += journey_notes(context)
+    return notes
+
+
+def journey_notes(context: NodeContext) -> list[str]:
+    """What a rewrite changed that the student must know, and the parts' own notes (assignment)."""
+    notes = []
+    rewrite = context.state.get("rewrite") or {}
+    unmatched = list(dict.fromkeys(item for entry in rewrite.values() for item in entry.get("unmatched", [])))
+    if unmatched:
+        notes.append("> Note: these citations of the draft match no source that could be retrieved and were removed; "
+                      "add them back with their references if they are right: " + "; ".join(unmatched[:12]) + ".")
+    reverted = [f"section {int(index) + 1} paragraph(s) {entry['reverted']}" for index, entry in sorted(rewrite.items())
+                if entry.get("reverted")]
+    if reverted:
+        notes.append("> Note: where a rewrite changed the meaning the original wording was kept: " + "; ".join(reverted) + ".")
+    notes += [f"> Note from {note}" for note in ((context.state.get("plan") or {}).get("notes") or [])[:8]]
     return notes
 
 
@@ -78,13 +96,23 @@ def finalize(context: NodeContext) -> Outcome:
     )
 
 
+def without_title(rendered: RenderedDocument, title: str) -> tuple[RenderedDocument, str]:
+    """The document for DOCX and PDF, whose exporters print the title themselves (the draft's
+    own first line, "# title", would print it twice), and that title."""
+    head, _, rest = rendered.body.partition("\n")
+    if head.startswith("# "):
+        return replace(rendered, body=rest.lstrip("\n")), head[2:].strip() or title
+    return rendered, title
+
+
 def exports(rendered: RenderedDocument, title: str, stem: str, items: list[dict]) -> list[ArtifactOut]:
+    document, title = without_title(rendered, title)
     return [
         ArtifactOut("deliverable", rendered.markdown, kind="deliverable", export_as=f"{stem}.md"),
         ArtifactOut("deliverable-docx", "", kind="deliverable", content_type=DOCX, export_as=f"{stem}.docx",
-                    binary=to_docx(rendered, title)),
+                    binary=to_docx(document, title)),
         ArtifactOut("deliverable-pdf", "", kind="deliverable", content_type="application/pdf", export_as=f"{stem}.pdf",
-                    binary=to_pdf(rendered, title)),
+                    binary=to_pdf(document, title)),
         ArtifactOut("references-ris", to_ris(items), kind="bibliography", content_type="application/x-research-info-systems",
                     export_as="references.ris"),
         ArtifactOut("references-bibtex", to_bibtex(items), kind="bibliography", content_type="application/x-bibtex",

@@ -64,12 +64,16 @@ def latest_section_steps(steps: list[dict]) -> dict[int, dict]:
 
 def section_gates(context: NodeContext, steps: list[dict], report: GateReport) -> None:
     """Each written section within ±tolerance of its words (a QA step judges the rest)."""
-    sections = (context.state.get("plan") or {}).get("sections", [])
+    plan = context.state.get("plan") or {}
+    if not plan.get("word_gate", True):
+        return  # a deck: its size is the number of slides, not words per point
+    sections = plan.get("sections", [])
     tolerance = float(context.policy["gates"]["word_tolerance"])
     max_repairs = int(context.policy.get("quality", {}).get("max_repairs", 2))
     has_qa = any(item["action"] == "qa" for item in steps)
+    pending = rewriting(steps)
     for index in latest_section_steps(steps):
-        if not has_qa or index >= len(sections):
+        if not has_qa or index >= len(sections) or index in pending:
             continue  # without a QA step (the sketch journey) the word count is only reported
         section = sections[index]
         if abs(section["written"] - section["words"]) <= tolerance * section["words"]:
@@ -86,6 +90,13 @@ def repairs_of(steps: list[dict], index: int) -> int:
     return sum(1 for item in steps if item.get("section") == index and item.get("revise"))
 
 
+def rewriting(steps: list[dict]) -> set[int]:
+    """Sections with a write or revise step still to run: their gates wait for that step (asking
+    again before it ran would queue a second revision of text nobody has looked at yet)."""
+    return {int(item["section"]) for item in steps
+            if item.get("section") is not None and item["kind"] == "write" and item["status"] == "pending"}
+
+
 def qa_gate(context: NodeContext, steps: list[dict], report: GateReport) -> None:
     """The latest finished QA step: passed, or a repair for each section it faulted."""
     checks = [item for item in steps if item["action"] == "qa"]
@@ -97,7 +108,7 @@ def qa_gate(context: NodeContext, steps: list[dict], report: GateReport) -> None
         report.warnings += list(qa.get("warnings", []))
         return
     max_repairs = int(context.policy.get("quality", {}).get("max_repairs", 2))
-    repairing = {need.get("section") for need in report.needs if need["kind"] == "repair"}
+    repairing = {need.get("section") for need in report.needs if need["kind"] == "repair"} | rewriting(steps)
     for repair in qa.get("repairs", []):
         index = int(repair["section"])
         if index in repairing:

@@ -44,7 +44,7 @@ def replan(context: NodeContext) -> Outcome:
 def _repair(context: NodeContext, steps: list[dict], need: dict, version: int, extra: dict) -> str:
     index = int(need["section"])
     original = next((item for item in steps if item.get("section") == index and item["kind"] == "write"), None)
-    action = original["action"] if original else "write_section"
+    action = original["action"] if original else context.state["plan"].get("revise_action", "write_section")
     rounds = sum(1 for item in steps if item.get("section") == index and item.get("revise"))
     revise_id = f"revise-{index}-{rounds + 1}"
     steps.append(step(

@@ -66,6 +66,8 @@ PHASE_BUILDERS = {
     "write": _sections("write_section"),
     "rewrite": _sections("rewrite_section"),
     "synthesis": _sections("write_section"),
+    "find_cited": _single("find-cited", "research", "find_cited", "Find the works the draft cites",
+                          {"test": "cited", "text": "every citation of the draft matched to a retrieved work, or reported"}),
     "annotate": _single("annotate", "write", "annotate_sources", "Annotate every source",
                         {"test": "artifact", "name": "annotations", "text": "an annotation for every cited source"}),
     "claims": _single("claims", "tool", "claims_matrix", "Build the claims matrix",

@@ -111,6 +111,9 @@ class TaskSpec(Strict):
             total = sum(part.words for part in self.parts)
             if total > MAX_WORDS:
                 raise ValueError(f"the parts add up to {total} words; the limit is {MAX_WORDS}")
+            late = [part.title for part in self.parts if self.deadline and part.deadline and part.deadline > self.deadline]
+            if late:
+                raise ValueError(f"part(s) {late} are due after the assignment's deadline {self.deadline}")
         return self
 
 

@@ -9,6 +9,7 @@ rewrites it to fix the problems QA found.
 """
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from agents.citing import cited_pairs, keep_known
@@ -18,6 +19,7 @@ from agents.llm.offline.text import sentences
 from agents.qa.support import lexical_support
 
 EVIDENCE_PER_SECTION = 8
+QUOTED = re.compile(r'"([^"]{12,300})"')
 
 
 def write_step(context: NodeContext, step: dict[str, Any]) -> Outcome:
@@ -70,8 +72,18 @@ def section_inputs(context: NodeContext, sections: list[dict], index: int, evide
         "evidence": evidence,
         "angle": "",
         "revise": revise,
+        "quoted_before": quoted_elsewhere(context, sections, index),
         "voice": student_voice(context),
     }
+
+
+def quoted_elsewhere(context: NodeContext, sections: list[dict], index: int) -> list[str]:
+    """Quotations the other written sections already use, so this one quotes something else."""
+    found: list[str] = []
+    for other, section in enumerate(sections):
+        if other != index and section.get("written"):
+            found += QUOTED.findall(context.read_artifact(f"section-{other}"))
+    return list(dict.fromkeys(found))[:40]
 
 
 def student_voice(context: NodeContext) -> str:
@@ -112,11 +124,12 @@ def write_branches(context: NodeContext, base: dict, branch: dict, evidence: lis
     return text, model, note
 
 
-def section_outcome(sections: list[dict], index: int, text: str, model: str, events: list[EventNote], revising: bool) -> Outcome:
+def section_outcome(sections: list[dict], index: int, text: str, model: str, events: list[EventNote], revising: bool,
+                    verb: str = "Wrote") -> Outcome:
     written = count_words(text)
     sections[index]["written"] = written
     citations = len(set(cited_pairs(text)))
-    verb = "Revised" if revising else "Wrote"
+    verb = "Revised" if revising else verb
     events.insert(0, EventNote(
         "action", f"{verb} section {index + 1}/{len(sections)} \"{sections[index]['heading']}\" "
                   f"({written} words, {citations} cited passages)",

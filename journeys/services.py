@@ -211,10 +211,11 @@ def resume_run(run_id: int, by: str = "operator") -> Run:
 def requeue(run: Run) -> None:
     """Mark the run due at its current seq and send the step after commit."""
     run.status = RunStatus.QUEUED
+    run.status_reason = ""  # whatever it waited for (a human, its children) is over
     run.lease_owner = ""
     run.lease_expires_at = timezone.now() + timezone.timedelta(seconds=settings.HW_DISPATCH_GRACE_SECONDS)
     run.resume_at = None
-    run.save(update_fields=["status", "lease_owner", "lease_expires_at", "resume_at", "updated_at"])
+    run.save(update_fields=["status", "status_reason", "lease_owner", "lease_expires_at", "resume_at", "updated_at"])
     ticket = dispatch.ticket_for(run)
     transaction.on_commit(lambda: dispatch.send_step(ticket))
 

@@ -17,6 +17,8 @@ from agents.qa.extra import extra_checks
 from agents.qa.structure import argument_issues, structure_problems
 from agents.rendering import CitationError, UnknownStyle, render_document
 
+PACK_PARTS = ("annotations", "claims-matrix")
+
 
 def evidence_index(context: NodeContext) -> tuple[dict[str, dict], dict[tuple[str, int], str]]:
     """The run's citable sources (key -> CSL) and their chunks ((key, ordinal) -> text)."""
@@ -37,7 +39,10 @@ def qa_step(context: NodeContext, step: dict[str, Any]) -> Outcome:
     sections = sections_of(context)
     texts = [context.read_artifact(f"section-{index}") if item.get("written") else "" for index, item in enumerate(sections)]
     sources, chunks = evidence_index(context)
-    repairs: dict[int, list[str]] = structure_problems(sections, texts, spec.deliverable, bool(sources))
+    # A student's own paragraph (rewrite) or slide may rightly cite nothing; written prose must.
+    phases = set(context.policy.get("phases") or [])
+    cites_expected = bool(sources) and not ({"rewrite", "slides"} & phases)
+    repairs: dict[int, list[str]] = structure_problems(sections, texts, spec.deliverable, cites_expected)
     checks: dict[str, Any] = {"claims": {"cited": 0, "supported": 0}, "originality": {}, "audit": {"orphans": []}}
     chunk_list = [{"key": key, "text": text} for (key, _), text in chunks.items()]
     for index, text in enumerate(texts):
@@ -82,7 +87,10 @@ def global_checks(context: NodeContext, sections: list[dict], texts: list[str], 
         checks["audit"]["bibliography"] = len(rendered.bibliography)
     except (CitationError, UnknownStyle) as error:
         failures.append(f"the citations do not render in {spec.style}: {error}")
-    cited = {key for key, _ in cited_pairs(draft)}
+    # A research pack cites most of its works in the annotations and the matrix, not the synthesis.
+    stored = context.state.get("artifacts") or {}
+    extra = "\n\n".join(context.read_artifact(name) for name in PACK_PARTS if name in stored)
+    cited = {key for key, _ in cited_pairs(f"{draft}\n\n{extra}")}
     checks["audit"]["cited_sources"] = len(cited)
     wanted = min(spec.min_sources, len(sources))
     if sources and len(cited) < wanted:

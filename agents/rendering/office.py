@@ -8,7 +8,7 @@ from docx import Document
 from docx.shared import Cm, Pt
 from pptx import Presentation
 
-from agents.rendering.blocks import Block, parse_blocks, parse_inline
+from agents.rendering.blocks import Block, parse_blocks, parse_inline, table_rows
 from agents.rendering.citations import RenderedDocument
 
 HANGING_INDENT = Cm(1.27)  # half an inch: the indent APA, MLA and Chicago ask for
@@ -45,9 +45,26 @@ def _add_block(document, block: Block) -> None:
         # The title is level 0; Markdown "#" sections become Heading 1 and so on.
         document.add_heading("".join(run.text for run in parse_inline(block.text)), level=min(block.level, 9))
         return
-    style = {"bullet": "List Bullet", "numbered": "List Number"}.get(block.kind)
+    if block.kind == "table":
+        _add_table(document, table_rows(block))
+        return
+    style = {"bullet": "List Bullet", "numbered": "List Number", "quote": "Quote"}.get(block.kind)
     paragraph = document.add_paragraph(style=style)
     _add_runs(paragraph, block.text)
+
+
+def _add_table(document, rows: list[list[str]]) -> None:
+    width = max((len(row) for row in rows), default=0)
+    if not width:
+        return
+    table = document.add_table(rows=len(rows), cols=width, style="Table Grid")
+    for row_index, row in enumerate(rows):
+        for column, text in enumerate(row):
+            cell = table.cell(row_index, column)
+            _add_runs(cell.paragraphs[0], text)
+            if row_index == 0:
+                for run in cell.paragraphs[0].runs:
+                    run.bold = True
 
 
 def _add_runs(paragraph, text: str) -> None:

@@ -7,14 +7,15 @@ from functools import lru_cache
 from xml.sax.saxutils import escape
 
 import reportlab
+from reportlab.lib import colors
 from reportlab.lib.pagesizes import A4
 from reportlab.lib.styles import ParagraphStyle, getSampleStyleSheet
 from reportlab.lib.units import cm
 from reportlab.pdfbase import pdfmetrics
 from reportlab.pdfbase.ttfonts import TTFont
-from reportlab.platypus import ListFlowable, ListItem, Paragraph, SimpleDocTemplate, Spacer
+from reportlab.platypus import ListFlowable, ListItem, Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
 
-from agents.rendering.blocks import Block, parse_blocks, parse_inline
+from agents.rendering.blocks import Block, parse_blocks, parse_inline, table_rows
 from agents.rendering.citations import RenderedDocument
 
 FONT = "HWVera"
@@ -39,6 +40,7 @@ def _styles() -> dict[str, ParagraphStyle]:
     for level, size in enumerate((16, 14, 12, 11, 11, 11), start=1):
         styles[f"h{level}"] = ParagraphStyle(f"hw-h{level}", parent=sample["Heading2"], fontName=f"{font}-Bold", fontSize=size)
     # Hanging indent: the first line starts at the margin, the rest sit 1.27 cm in.
+    styles["quote"] = ParagraphStyle("hw-quote", parent=body, fontName=f"{font}-Italic", leftIndent=0.8 * cm)
     styles["entry"] = ParagraphStyle("hw-entry", parent=body, leftIndent=1.27 * cm, firstLineIndent=-1.27 * cm)
     return styles
 
@@ -74,10 +76,22 @@ def _flowables(blocks: list[Block], styles: dict[str, ParagraphStyle]) -> list:
             items.append(ListItem(Paragraph(_markup(block.text), styles["body"])))
             continue
         flush_list()
-        style = styles[f"h{block.level}"] if block.kind == "heading" else styles["body"]
+        if block.kind == "table":
+            flowables.append(_table(table_rows(block), styles))
+            continue
+        style = styles[f"h{block.level}"] if block.kind == "heading" else styles.get(block.kind, styles["body"])
         flowables.append(Paragraph(_markup(block.text), style))
     flush_list()
     return flowables
+
+
+def _table(rows: list[list[str]], styles: dict[str, ParagraphStyle]) -> Table:
+    cell = ParagraphStyle("hw-cell", parent=styles["body"], fontSize=8, leading=10, spaceAfter=0)
+    width = max((len(row) for row in rows), default=1)
+    data = [[Paragraph(_markup(text), cell) for text in row] + [""] * (width - len(row)) for row in rows]
+    table = Table(data, repeatRows=1)
+    table.setStyle(TableStyle([("GRID", (0, 0), (-1, -1), 0.4, colors.grey), ("VALIGN", (0, 0), (-1, -1), "TOP")]))
+    return table
 
 
 def to_pdf(rendered: RenderedDocument, title: str) -> bytes:

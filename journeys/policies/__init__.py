@@ -55,7 +55,7 @@ class Gates(Strict):
 
 
 # The plan skeleton a journey's Planner builds from, in order (agents.planner.phases).
-PHASES = ("interpret_upload", "research", "write", "rewrite", "annotate", "claims", "synthesis",
+PHASES = ("interpret_upload", "research", "find_cited", "write", "rewrite", "annotate", "claims", "synthesis",
           "slides", "children", "assemble", "evaluate")
 
 

@@ -23,6 +23,7 @@ TASKS: dict[str, Callable[[dict[str, Any]], str]] = {
     "check_claims": checks.check_claims,
     "check_argument": checks.check_argument,
     "annotate_source": packs.annotate_source,
+    "extract_claims": packs.extract_claims,
     "slide_outline": packs.slide_outline,
     "expand_queries": research.expand_queries,
     "plan_revision": revision.plan_revision,

@@ -21,7 +21,7 @@ FRAME_WORDS = set(
     "record records recorded analysis account literature here one another further connects connect links link "
     "linking relates relate relating draws draw attention turns turn point points according writes written "
     "finding findings stresses stress highlight highlights highlighted concludes concluded paper papers "
-    "source".split()
+    "source puts way".split()
 )
 # Verbs that make a poor head or tail of a key phrase ("affect public health" -> "public health").
 _PHRASE_EDGE = set(
@@ -30,6 +30,8 @@ _PHRASE_EDGE = set(
     "compare analyse analyze describe provide provides provided show shows lower lowers raise raises distinguish "
     "define situate introduce state summarise summarize answer identify note weigh suggest".split()
 )
+_WEAK_START = set("are is was were be been being has have had and or but so which that who whom".split())
+_OWN_LINE = re.compile(r"^\s*(?:#|[-*+]\s|\d+[.)]\s|\|)")
 _SENTENCE = re.compile(r"(?<=[.!?])[\"')\]]?\s+(?=[A-Z\"'(])")
 _WORD = re.compile(r"[A-Za-z][A-Za-z'-]*")
 
@@ -40,11 +42,17 @@ def topic_of(goal: str) -> str:
     match = re.search(r"\b(?:on|about|regarding|of)\s+(.+)", text, re.IGNORECASE)
     topic = match.group(1) if match else text
     topic = re.split(
-        r",|;|\bwith\b|\busing\b|\bin (?:apa|harvard|mla|chicago|ieee|vancouver)\b|\(|\bciting\b|\bfor (?:a|an|my)\b",
+        r",|;|:|\bwith\b|\busing\b|\bin (?:apa|harvard|mla|chicago|ieee|vancouver)\b|\(|\bciting\b|\bfor (?:a|an|my)\b"
+        r"|\bin (?:two|three|four|five|six|\d+) (?:parts|sections)\b",
         topic,
         flags=re.IGNORECASE,
     )[0]
     return topic.strip() or text
+
+
+def word_tokens(text: str) -> list[str]:
+    """The words of a text, lower-cased, in order (stop words included)."""
+    return [word.lower().strip("'-") for word in _WORD.findall(text)]
 
 
 def keywords(text: str, limit: int = 6) -> list[str]:
@@ -75,8 +83,20 @@ def fold(word: str) -> str:
 
 
 def sentences(text: str) -> list[str]:
-    parts = _SENTENCE.split(re.sub(r"\s+", " ", text).strip())
-    return [part.strip() for part in parts if part.strip()]
+    """The sentences of a text; a paragraph break, a heading, a list item or a table row always
+    ends one (a bullet or a row is a statement of its own, even without a full stop)."""
+    blocks: list[list[str]] = [[]]
+    for line in text.splitlines():
+        if not line.strip() or _OWN_LINE.match(line):
+            blocks += [[line]] if line.strip() else []
+            blocks.append([])
+        else:
+            blocks[-1].append(line)
+    found = []
+    for block in blocks:
+        parts = _SENTENCE.split(re.sub(r"\s+", " ", " ".join(block)).strip())
+        found += [part.strip() for part in parts if part.strip()]
+    return found
 
 
 def pick(options: list[str], *seed_parts: Any) -> str:
@@ -107,7 +127,9 @@ def fragment(sentence: str, terms: set[str], length: int = 9) -> str:
     if len(words) <= length:
         return " ".join(words)
     clauses = [clause.strip() for clause in re.split(r"[,;:]\s+|\s+(?:and|but|while|whereas|which)\s+", sentence.rstrip(".!?;:"))]
-    fitting = [clause for clause in clauses if 4 <= len(clause.split()) <= 14]
+    # A clause that starts on a verb or a conjunction ("are offered as ...") cannot follow "that".
+    fitting = [clause for clause in clauses
+               if 4 <= len(clause.split()) <= 14 and clause.split()[0].lower() not in _WEAK_START]
     if fitting:
         return max(fitting, key=lambda clause: sum(1 for word in clause.split() if fold(word.lower().strip(".,;:'\"()")) in terms))
     best, best_score = 0, -1

@@ -5,6 +5,7 @@ Bad input gets one clear line on stderr and a non-zero exit (CommandError), neve
 from __future__ import annotations
 
 import json
+import re
 import sys
 import time
 from pathlib import Path
@@ -42,6 +43,9 @@ class Command(BaseCommand):
         start.add_argument("--region", help="preferred origin of sources, e.g. UK")
         start.add_argument("--recency", type=int, help="cite only works from the last N years")
         start.add_argument("--deadline", help="YYYY-MM-DD")
+        start.add_argument("--slides", type=int, help="slides in a deck (journey slides)")
+        start.add_argument("--part", action="append", default=[], metavar="TITLE:WORDS[:YYYY-MM-DD]",
+                           help="a part of an assignment with its word target and deadline (repeat per part)")
         start.add_argument("--upload", action="append", default=[], metavar="PATH",
                            help="a document (DOCX, PDF, TXT, Markdown); repeatable")
         start.add_argument("--max-tokens", type=int)
@@ -65,9 +69,11 @@ class Command(BaseCommand):
             raise CommandError(str(error)) from None
 
     def do_start(self, options: dict) -> None:
-        fields = {"sections": "sections", "style": "style", "level": "level", "min_sources": "min_sources",
+        fields = {"sections": "sections", "slides": "slides", "style": "style", "level": "level", "min_sources": "min_sources",
                   "region": "region", "recency": "recency_years", "deadline": "deadline"}
         spec = {name: options[option] for option, name in fields.items() if options[option] is not None}
+        if options["part"]:
+            spec["parts"] = [parse_part(raw) for raw in options["part"]]
         budgets = services.BudgetRequest(options["max_tokens"], options["max_seconds"], options["max_usd"])
         if options["sections"] is not None and not 1 <= options["sections"] <= 400:
             raise CommandError("--sections must be between 1 and 400")
@@ -133,6 +139,19 @@ class Command(BaseCommand):
                 return run
             sys.stdout.flush()
             time.sleep(FOLLOW_POLL_SECONDS)
+
+
+def parse_part(raw: str) -> dict:
+    """--part "Literature review:800:2026-12-01" -> {"title", "words", "deadline"} (deadline optional)."""
+    pieces = raw.rsplit(":", 2)
+    if len(pieces) == 3 and re.fullmatch(r"\s*\d{4}-\d{2}-\d{2}\s*", pieces[2]):
+        title, words, deadline = pieces
+    else:
+        title, _, words = raw.rpartition(":")
+        deadline = ""
+    if not title.strip() or not words.strip().isdigit():
+        raise CommandError(f"--part {raw!r}: expected TITLE:WORDS or TITLE:WORDS:YYYY-MM-DD")
+    return {"title": title.strip(), "words": int(words), **({"deadline": deadline.strip()} if deadline else {})}
 
 
 def read_upload(path: str) -> uploads.UploadedFile:
