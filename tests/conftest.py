@@ -126,6 +126,30 @@ def worker(workers, transactional_db):
     return workers
 
 
+@pytest.fixture(autouse=True)
+def quiet_runs_before_flush(request):
+    """For tests on committed data: stop their runs before the flush (see quiesce_runs). Runs
+    may be stepped by the session's worker even when a test never asked for one (a webhook
+    resumes a run, a service re-queues it)."""
+    if "transactional_db" not in request.fixturenames:
+        yield
+        return
+    request.getfixturevalue("transactional_db")
+    yield
+    quiesce_runs()
+
+
+def quiesce_runs(timeout: float = 30.0) -> None:
+    """Stop the test's runs and let steps in flight commit before the database is flushed: a
+    TRUNCATE racing a worker's step transaction can deadlock and leave the next test dirty."""
+    from journeys.models import TERMINAL_STATUSES, Run
+
+    Run.objects.exclude(status__in=TERMINAL_STATUSES).update(status="aborted", lease_expires_at=None)
+    deadline = time.monotonic() + timeout
+    while Run.objects.exclude(lease_owner="").exists() and time.monotonic() < deadline:
+        time.sleep(0.1)
+
+
 class Script:
     """Scripted answers for this session's `scripted/...` model, seen by every worker process."""
 
