@@ -11,7 +11,9 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 BENCH_ENV = {
-    "HW_QUEUE_PREFIX": "hwbench",
+    # Its own queues, apart from a developer's workers (hw.*) and the tests (hwtest*); set
+    # HW_BENCH_QUEUE_PREFIX when two benchmarks share one Redis (each needs its own database too).
+    "HW_QUEUE_PREFIX": os.environ.get("HW_BENCH_QUEUE_PREFIX", "hwbench"),
     "HW_LLM_MODELS": "handywriterz/offline",
     "HW_CELERY_TASK_EVENTS": "false",
     "HW_DELIVERABLES_DIR": "/tmp/hw-bench-deliverables",

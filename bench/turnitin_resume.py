@@ -9,8 +9,9 @@ Celery worker subprocess (with its beat), the built-in offline model, and a real
 at a time, a Turnitin-style PDF report is POSTed to the signed webhook and the clock stops when
 the step after the checker's answer (the Critic's reflect) has started on the worker.
 
-Prints p50 / p95 of: the upload request itself (parsing, locating, storing, resuming) and upload
--> next step start.
+Prints a table of p50 / p95: reading the PDF, the upload request itself (parsing, locating,
+storing, resuming) and upload -> next step start. HW_BENCH_QUEUE_PREFIX (default hwbench_turnitin)
+names its queues and its database, so two copies can run side by side.
 """
 
 from __future__ import annotations
@@ -19,7 +20,6 @@ import argparse
 import base64
 import json
 import os
-import statistics
 import subprocess
 import sys
 import threading
@@ -29,22 +29,24 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
-DATABASE = "handywriterz_bench_turnitin"
+PREFIX = os.environ.get("HW_BENCH_QUEUE_PREFIX", "hwbench_turnitin")
+DATABASE = f"handywriterz_{PREFIX}"
 ENV = {
     "HW_TEST_DATABASE_NAME": DATABASE,
-    "HW_QUEUE_PREFIX": "hwbench_turnitin",
+    "HW_QUEUE_PREFIX": PREFIX,
     "REDIS_URL": "redis://127.0.0.1:6379/14",
     "HW_LLM_MODELS": "handywriterz/offline",
     "HW_BEAT_SCHEDULER": "celery.beat:PersistentScheduler",
     "HW_REAPER_INTERVAL_SECONDS": "2",
     "HW_TURNITIN_WEBHOOK_SECRET": "bench-secret",
     "HW_EMAIL_BACKEND": "django.core.mail.backends.locmem.EmailBackend",
-    "HW_DELIVERABLES_DIR": "/tmp/hw-bench-turnitin-deliverables",
+    "HW_DELIVERABLES_DIR": f"/tmp/{PREFIX}-deliverables",
 }
 os.environ.update(ENV)
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "handywriterz.settings")
 
 import django  # noqa: E402 - the environment above must be in place before Django reads settings
+from common import median, percentile, print_table  # noqa: E402
 
 django.setup()
 
@@ -127,11 +129,6 @@ def post_report(base: str, run: Run, body: bytes) -> int:
         return response.status
 
 
-def percentile(values: list[float], share: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, round(share * (len(ordered) - 1)))]
-
-
 def measure(base: str, runs: list[Run]) -> tuple[list[float], list[float], list[float]]:
     parses, requests, resumes = [], [], []
     for index, run in enumerate(runs):
@@ -164,7 +161,7 @@ def main() -> None:
     parser.add_argument("--workers", type=int, default=2, help="worker processes (prefork concurrency)")
     options = parser.parse_args()
     connection.creation.create_test_db(verbosity=0, autoclobber=True)
-    log = Path("/tmp/hw-bench-turnitin-worker.log")
+    log = Path(f"/tmp/{PREFIX}-worker.log")
     worker = start_worker(options.workers, log)
     server, base = start_http()
     try:
@@ -186,14 +183,17 @@ def main() -> None:
         worker.wait(20)
         connection.creation.destroy_test_db(DATABASE, verbosity=0)
     load = ", ".join(f"{value:.1f}" for value in os.getloadavg())
-    print(f"turnitin resume bench: {len(runs)} runs, {options.workers} worker processes, offline model, load average {load}")
-    print(summary("of which: reading the PDF report (in-process)", parses))
-    print(summary("upload request (parse, locate, store, resume)", requests))
-    print(summary("upload -> next step started", resumes))
+    print_table(
+        f"Turnitin report upload -> next step ({len(runs)} runs, {options.workers} worker processes, offline model, "
+        f"load average {load})",
+        ["measure", "p50 ms", "p95 ms"],
+        [row("upload -> next step started", resumes), row("upload request (parse, locate, store, resume)", requests),
+         row("of which: reading the PDF report (in-process)", parses)],
+    )
 
 
-def summary(label: str, seconds: list[float]) -> str:
-    return f"  {label:<46} p50 {statistics.median(seconds) * 1000:5.0f} ms   p95 {percentile(seconds, 0.95) * 1000:5.0f} ms"
+def row(label: str, seconds: list[float]) -> list[str]:
+    return [label, f"{median(seconds) * 1000:.0f}", f"{percentile(seconds, 0.95) * 1000:.0f}"]
 
 
 if __name__ == "__main__":

@@ -90,7 +90,8 @@ def _redis() -> redis.Redis:
 
 
 def live_channel(run_id: int) -> str:
-    return f"hw:run:{run_id}:events"
+    """Per deployment (queue prefix): run ids of databases sharing one Redis must not cross-wake."""
+    return f"{settings.HW_QUEUE_PREFIX}:run:{run_id}:events"
 
 
 def publish_live(run_id: int, payload: dict) -> None:

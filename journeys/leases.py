@@ -46,6 +46,10 @@ class LeaseKeeper:
                 owners = list(self._owners)
             if owners:
                 self._renew(owners)
+            else:
+                # Idle: hold no connection, so a process that stepped runs only now and then (a
+                # test session, a shell) never keeps one open on the database behind its back.
+                connection.close()
 
     def _renew(self, owners: list[str]) -> None:
         try:

@@ -1,7 +1,7 @@
 """The live feed of a run's events, as Server-Sent Events.
 
 The Event table is the record: the stream reads events with an id greater than the last one it
-sent. Redis pub/sub (channel hw:run:<id>:events, published by journeys.dispatch after each
+sent. Redis pub/sub (channel <HW_QUEUE_PREFIX>:run:<id>:events, published by journeys.dispatch after each
 commit) is only the wake-up signal, so a lost Redis message delays an event by at most one
 keep-alive interval and never loses it.
 

@@ -2,6 +2,7 @@
 worker processes started as subprocesses against the test database."""
 from __future__ import annotations
 
+import gc
 import json
 import os
 import signal
@@ -32,6 +33,22 @@ def wait_for(predicate: Callable[[], object], timeout: float = 60.0, interval: f
     raise AssertionError(f"timed out after {timeout:.0f} s waiting for {what}")
 
 
+# `python -c DIE_WITH_PARENT PARENT_PID ARGS...` asks the kernel to SIGKILL the process when its
+# parent dies (even by SIGKILL, e.g. a CI timeout: no fixture teardown runs), then execs
+# `python ARGS...`; a parent already gone by then ends it at once. An orphaned worker would keep
+# the test database open, so the next session could not recreate it, and would eat that session's
+# tasks. Celery's prefork children already die with their parent (celery.concurrency.prefork).
+DIE_WITH_PARENT = (
+    "import ctypes, os, signal, sys; ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGKILL); "
+    "os.getppid() == int(sys.argv[1]) or os._exit(1); os.execv(sys.executable, [sys.executable, *sys.argv[2:]])"
+)
+
+
+def dies_with_this_process(*python_args: str) -> list[str]:
+    """The command line of `python *python_args`, killed by the kernel when this process dies."""
+    return [sys.executable, "-c", DIE_WITH_PARENT, str(os.getpid()), *python_args]
+
+
 def subprocess_env() -> dict[str, str]:
     """The environment of a child process: this session's, pointed at the test database."""
     database = settings.DATABASES["default"]
@@ -55,11 +72,10 @@ class Workers:
     def start(self, concurrency: int = 2, beat: bool = True, extra_env: dict | None = None) -> subprocess.Popen:
         self.started += 1
         log = self.log_dir / f"worker-{self.started}.log"
-        command = [
-            sys.executable, "-m", "celery", "-A", "handywriterz", "worker", "--loglevel=INFO",
-            f"--concurrency={concurrency}", f"--hostname=test{self.started}@%h", "--without-mingle",
-            "--without-gossip",
-        ]
+        command = dies_with_this_process(
+            "-m", "celery", "-A", "handywriterz", "worker", "--loglevel=INFO", f"--concurrency={concurrency}",
+            f"--hostname=test{self.started}@%h", "--without-mingle", "--without-gossip",
+        )
         if beat:
             command += ["-B", "-s", str(self.log_dir / f"beat-schedule-{self.started}")]
         env = {**subprocess_env(), **self.env, **(extra_env or {})}
@@ -87,6 +103,37 @@ class Workers:
                     os.killpg(process.pid, signal.SIGKILL)
                     process.wait(5)
             self.processes.remove(process)
+
+
+@pytest.fixture(scope="session")
+def django_db_setup(request, django_db_setup, django_db_blocker):
+    """pytest-django's test database; before it is dropped, nothing may still be connected to it
+    (DROP DATABASE refuses while another session uses it, and the database is left behind)."""
+    yield
+    with django_db_blocker.unblock():
+        others = release_test_database()
+    if others:
+        request.node.warn(pytest.PytestWarning(
+            f"sessions still on the test database were ended (pid, application, port, state, last query): {others}"
+        ))
+
+
+def release_test_database() -> list[tuple]:
+    """Close what this process left open on the test database and end any other session still on
+    it; returns those sessions. Session fixtures that use the database (workers) end before this."""
+    from django.db import connection, connections
+
+    gc.collect()  # a finished thread's connection sits in a reference cycle until collected
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT pid, application_name, client_port, state, left(query, 80) FROM pg_stat_activity"
+            " WHERE datname = current_database() AND pid <> pg_backend_pid()"
+        )
+        others = cursor.fetchall()
+        for pid, *_ in others:
+            cursor.execute("SELECT pg_terminate_backend(%s)", [pid])
+    connections.close_all()
+    return others
 
 
 @pytest.fixture(scope="session")

@@ -1,6 +1,7 @@
 """The durable step engine on real PostgreSQL, Redis and Celery worker processes."""
 from __future__ import annotations
 
+import os
 from collections import Counter
 
 from journeys import dispatch, engine, services
@@ -172,3 +173,31 @@ def test_a_lost_message_is_recovered_by_the_reaper(worker, script, student, redi
     assert run.status == RunStatus.SUCCEEDED
     assert Event.objects.filter(run=run, kind="recovered").exists()
     assert_each_seq_once(run)
+
+
+def test_a_machine_that_disappears_costs_only_its_step_in_flight(workers, transactional_db, script, student):
+    # given machine A (a worker, no beat) running a slow step, and machine B (a worker and the one beat)
+    workers.stop_all()
+    machine_a = workers.start(beat=False)
+    script.push("write_section", text="A slow but fine section. " * 20, latency=30)
+    run = services.start_run(student, "sketch", GOAL, words=300, spec={"sections": 3})
+
+    def in_slow_step():
+        run.refresh_from_db()
+        return run.lease_owner and run.seq >= 1 and not Step.objects.filter(run=run, seq=run.seq).exists()
+
+    wait_for(in_slow_step, 30, 0.02, "the slow step to start on machine A")
+    assert os.getpgid(int(run.lease_owner.split(":")[1])) == machine_a.pid
+    killed_seq = run.seq
+    workers.start(beat=True)
+
+    # when machine A disappears (every process of it SIGKILLed)
+    workers.kill(machine_a)
+
+    # then B's reaper re-sends the step once its lease expired, and B finishes the run, each seq once
+    wait_until_ended(run)
+    assert run.status == RunStatus.SUCCEEDED, run.status_reason
+    assert_each_seq_once(run)
+    assert_no_duplicate_events(run)
+    assert Step.objects.get(run=run, seq=killed_seq).attempt == 2
+    assert Event.objects.filter(run=run, kind="recovered").exists()

@@ -2,6 +2,7 @@
 APIs -> sections written from the evidence -> QA -> rendered deliverables."""
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 from journeys import services
@@ -28,3 +29,12 @@ def test_write_journey_delivers_a_cited_essay(worker, script, student, urban_hea
     assert exported == ["essay.docx", "essay.md", "essay.pdf", "references.bib", "references.json", "references.ris"]
     assert Event.objects.filter(run=run, kind="branch").exists() and Event.objects.filter(run=run, kind="qa").exists()
     assert run.state["qa"]["passed"] and run.state["qa"]["checks"]["orphans"] == 0
+    written = sum(int(section.get("written") or 0) for section in run.state["plan"]["sections"])
+    prose = prose_words(deliverable.content.split("## References")[0])
+    assert 360 <= written <= 440 and 360 <= prose <= 440, (written, prose)  # the word target of 400, +-10%
+
+
+def prose_words(markdown: str) -> int:
+    """Words of the prose: no headings, notes or in-text citations such as (Dummett et al., 2021)."""
+    lines = [line for line in markdown.splitlines() if not line.startswith(("#", ">"))]
+    return len(re.sub(r"\([^()]*\d{4}[a-z]?\)", " ", "\n".join(lines)).split())

@@ -8,7 +8,10 @@ import pytest
 from django.core.management import CommandError, call_command
 from django.utils import timezone
 
+from agents import planner
+from agents.llm.gateway import UsageMeter
 from agents.memory.lessons import distil_rules
+from journeys import engine
 from journeys.evidence import write_source
 from journeys.memory.lessons import distil_run_lessons, relevant_lessons
 from journeys.models import Event, Lesson, RunStatus, Step
@@ -55,6 +58,24 @@ def test_a_finished_run_leaves_a_research_lesson_with_its_provenance(make_studen
     similar = relevant_lessons("how urban heat islands affect people's health")
     assert [item["id"] for item in similar] == [lesson.pk] and similar[0]["similarity"] >= 0.55
     assert relevant_lessons("nurse staffing ratios and patient mortality") == []
+
+
+def test_the_planner_of_a_similar_run_plans_with_the_lessons_and_says_which_it_used(make_student, script):
+    # given a distilled research lesson, and a new run on a similar topic
+    lesson = distil_run_lessons(finished_research_run(make_student("earlier")).pk)[0]
+    run = start(make_student("later"), "Write a report on how urban heat islands affect people's health")
+
+    # when its Planner runs with the run's real services (memory included), as the engine builds them
+    outcome = planner.plan(engine.build_context(run, "plan", UsageMeter(), ""))
+
+    # then the plan searches with the lesson's productive query, and an event names the lesson and its effect
+    assert "heat mortality cities" in outcome.delta["plan"]["queries"]
+    (event,) = [item for item in outcome.events if item.kind == "lesson"]
+    assert event.data["lessons"] == [lesson.pk] and f"#{lesson.pk} from run {lesson.run_id}" in event.message
+    assert "the plan's queries include heat mortality cities" in event.message
+    assert [record.data for record in outcome.records if record.kind == "lesson_use"] == [
+        {"lessons": [lesson.pk], "node": "planner"}
+    ]
 
 
 def test_a_model_may_rephrase_a_lesson_but_not_change_its_facts(make_student, script):

@@ -6,7 +6,7 @@ from __future__ import annotations
 import io
 import threading
 
-from django.db import close_old_connections
+from django.db import connections
 from django.utils import timezone
 from docx import Document
 
@@ -41,7 +41,7 @@ def test_two_checkers_racing_for_one_job_exactly_one_gets_it(student, checker, o
             try:
                 results[user.username] = services.claim_next_cycle(user)
             finally:
-                close_old_connections()
+                connections.close_all()  # this thread's connection; it would outlive the thread
 
         # when two checkers claim at the same instant
         threads = [threading.Thread(target=race, args=(user,)) for user in (checker, other_checker)]
