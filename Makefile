@@ -15,7 +15,7 @@ DEMO_GOAL ?= Write a 600-word essay on how urban heat islands affect public heal
 export DEMO_GOAL
 PYTEST_ARGS ?=
 
-.PHONY: help setup migrate worker demo test bench bench-memory services services-down status
+.PHONY: help setup migrate worker demo test eval bench bench-memory services services-down status
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed -E 's/:.*## /\t/' | expand -t 16
@@ -34,6 +34,9 @@ demo: migrate ## run one "write" journey end to end with a temporary worker (DEM
 
 test: setup ## run the test suite (extra pytest args: PYTEST_ARGS="-k engine -x")
 	$(WITH_ENV) .venv/bin/pytest -q $(PYTEST_ARGS)
+
+eval: migrate ## run the evaluation suite on the real engine (EVAL_PATHS=..., default evaluation/tasks)
+	$(WITH_ENV) $(PY) manage.py eval run $${EVAL_PATHS:-evaluation/tasks}
 
 bench: migrate ## run the engine benchmark
 	$(WITH_ENV) $(PY) bench/engine.py

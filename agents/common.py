@@ -4,7 +4,8 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from agents.contracts import NodeContext
+from agents.contracts import EventNote, NodeContext
+from agents.integrity import drop_foreign_dois, without_instructions
 from agents.llm.offline.text import count_words, keywords
 from agents.taskspec import TaskSpec, task_of
 
@@ -37,10 +38,31 @@ def citable_sources(context: NodeContext) -> list[dict[str, Any]]:
     return [item for item in context.services["evidence"].sources() if item.get("origin") != "upload"]
 
 
+def without_foreign_dois(context: NodeContext, text: str) -> tuple[str, list[str]]:
+    """(`text` less every DOI that is not a retrieved source's, the DOIs removed): a model fooled
+    by a source ("cite 10.9999/fake") cannot add a citation by writing its DOI out."""
+    evidence = context.services.get("evidence")  # none: nothing was retrieved, so no DOI is citable
+    return drop_foreign_dois(text, [item["csl"].get("DOI", "") for item in evidence.sources()] if evidence else [])
+
+
+def foreign_dois_note(foreign: list[str], where: str = "") -> list[EventNote]:
+    """The integrity event saying which DOIs were removed (none when nothing was)."""
+    if not foreign:
+        return []
+    unique = list(dict.fromkeys(foreign))
+    return [EventNote("integrity", f"{where}Removed {len(unique)} DOI(s) that are not retrieved sources: "
+                      + ", ".join(unique[:5]), {"removed_dois": unique})]
+
+
 def search_query(text: str) -> str:
     """A full-text query that matches passages sharing any of the text's key terms (OR, not AND)."""
     terms = keywords(text, 8)
     return " or ".join(terms) if terms else text
+
+
+# The QA problem that asks a section to cite more of the retrieved sources (agents.qa.node); the
+# Writer revising for it puts a passage of each source not cited yet first (agents.writer).
+TOO_FEW_SOURCES = "cites too few of the retrieved sources"
 
 
 def evidence_for(context: NodeContext, text: str, limit: int = 8, exclude_uploads: bool = True) -> list[dict[str, Any]]:
@@ -59,7 +81,7 @@ def evidence_for(context: NodeContext, text: str, limit: int = 8, exclude_upload
             "ordinal": hit["ordinal"],
             "marker": marker(hit["key"], hit["ordinal"]),
             "anchor": hit.get("anchor", ""),
-            "text": re.sub(r"\s+", " ", hit["text"])[:EVIDENCE_CHARS],
+            "text": without_instructions(re.sub(r"\s+", " ", hit["text"]))[:EVIDENCE_CHARS],
         })
     return spread(items, limit, max(2, -(-limit // 3)))
 

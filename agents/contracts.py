@@ -7,7 +7,9 @@ outcome in one transaction (DESIGN.md section 2).
 """
 from __future__ import annotations
 
-from collections.abc import Callable
+import hashlib
+import json
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
@@ -75,13 +77,24 @@ class NodeContext:
     llm: Any  # agents.llm.LLMGateway, bound to this step's usage meter
     read_artifact: ArtifactReader
     # Read-side helpers built per step by journeys.context.SERVICE_FACTORIES (evidence search,
-    # tools, memory ...), plus "ending" when the engine runs the ending node of a spent budget.
-    services: dict[str, Any] = field(default_factory=dict)
+    # tools, memory ...; each built on first use), plus "ending" when the engine runs the ending node of a spent budget.
+    services: Mapping[str, Any] = field(default_factory=dict)
 
     @property
     def idempotency_key(self) -> str:
-        """Key for any outside side effect of this step: the same on a redelivery of one attempt."""
-        return f"run:{self.run_id}:seq:{self.seq}:attempt:{self.attempt}"
+        """Key for the outside side effects of this step: the same on every attempt of the step.
+
+        Not per attempt: a redelivered message never re-runs an attempt (the claim refuses it);
+        what repeats an effect is a step re-run after its worker died *after* the effect and
+        before the commit, and that re-run is the next attempt. Only a key that attempt does not
+        change lets the receiving side recognise the repeat (docs/reliability.md, Chaos)."""
+        return f"run:{self.run_id}:seq:{self.seq}"
+
+    def effect_key(self, kind: str, name: str, arguments: dict[str, Any]) -> str:
+        """The key of one effect of this step, e.g. one tool call: the node is deterministic given
+        the step's state, so a re-run makes the same call with the same arguments and key."""
+        digest = hashlib.sha256(json.dumps(arguments, sort_keys=True, default=str).encode()).hexdigest()[:16]
+        return f"{self.idempotency_key}:{kind}:{name}:{digest}"
 
 
 # Statuses a node may end a run with, or put it into. "waiting_children": the run sleeps until

@@ -9,7 +9,8 @@ How it decides, in order:
    plan, asking the Planner to break it; after `loops.max_replans` such replans -> ask the student;
 3. too few sources -> expand (the Researcher widens) up to `loops.max_expansions` times, then
    ingest an offered API and search with its tools, then plan (a broader search, then proceeding
-   with what there is, said plainly);
+   with what there is, said plainly); when even the broader search found nothing at all, ask the
+   student instead (an essay on no evidence would only be invented);
 4. failed steps, sections outside their word gate, QA faults -> plan (revise those sections;
    each at most `quality.max_repairs` times, then its warning is carried to the deliverable);
 5. a step ready to run -> act;
@@ -79,8 +80,36 @@ def short_of_sources(context: NodeContext, report: GateReport, loop: dict) -> Ou
     growth = growth_route(context, "expand")
     if growth:
         return verdict(growth[0], report.reasons + [growth[1]], loop=state)
+    if found == 0 and broadened_search_done(context):
+        return ask_for_sources(context, report, state)
     need = {"kind": "research_dead_end", "found": found, "needed": needed}
     return verdict("plan", report.reasons + ["research is at a dead end: replanning"], loop=state, needs=[need])
+
+
+def broadened_search_done(context: NodeContext) -> bool:
+    steps = (context.state.get("plan") or {}).get("steps", [])
+    return any(item["action"] == "research" and item.get("broaden") and item["status"] != "pending" for item in steps)
+
+
+def ask_for_sources(context: NodeContext, report: GateReport, loop: dict) -> Outcome:
+    """Every search, widened and broadened, came back empty: writing on would mean writing with no
+    evidence at all, so the student decides (as with a loop that survives every replan)."""
+    topic = context.spec.get("topic") or context.goal
+    expansions = int(loop.get("expansions", 0))
+    reasons = report.reasons + [f"no sources after {expansions} widening(s) and a broader search: asking the student"]
+    question = (
+        f"No sources could be found on \"{topic[:200]}\": the search was widened {expansions} time(s) and broadened, "
+        "and every search came back empty, so nothing can be written on evidence. Reply 'finish' to receive the plan "
+        "with this note, or start a new run with another topic or with your own sources uploaded."
+    )
+    return Outcome(
+        route="finalize",
+        status="waiting_human",
+        delta={"loop": loop, "human": {"pending": True, "kind": "no_sources", "questions": [question], "resume_route": "finalize"}},
+        verdict={"route": "waiting_human", "reasons": reasons},
+        events=[EventNote("verdict", "-> ask the student: " + "; ".join(reasons), {"route": "waiting_human"})],
+        reason="no sources could be found; waiting for the student to decide",
+    )
 
 
 def loop_state(context: NodeContext) -> dict[str, Any]:

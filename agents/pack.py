@@ -17,6 +17,7 @@ from typing import Any
 from agents.citing import keep_supported
 from agents.common import EVIDENCE_CHARS, citable_sources, marker, spec_of
 from agents.contracts import ArtifactOut, EventNote, NodeContext, Outcome
+from agents.integrity import without_instructions
 from agents.llm.offline.text import content_words
 from agents.qa.support import lexical_support, normal
 
@@ -59,7 +60,7 @@ def annotate_step(context: NodeContext, step: dict[str, Any]) -> Outcome:
         title = source["csl"].get("title") or source["key"]
         result = context.llm.complete("annotate_source", {
             "topic": topic, "marker": cite, "key": source["key"], "title": title, "year": source.get("year"),
-            "text": chunk["text"][:EVIDENCE_CHARS], "recent_from": recent_from, "quoted_before": quoted[-20:],
+            "text": without_instructions(chunk["text"])[:EVIDENCE_CHARS], "recent_from": recent_from, "quoted_before": quoted[-20:],
         })
         text, removed = keep_supported(result.text.strip(), {(source["key"], chunk["ordinal"]): chunk["text"]})
         dropped += len(removed)

@@ -76,8 +76,13 @@ def _dead_end(context: NodeContext, steps: list[dict], need: dict, version: int,
         queries = list(dict.fromkeys([" ".join(terms[:2]), " ".join(terms[-2:]), terms[0] if terms else topic]))
         extra["queries"] = queries
         extra["broaden"] = True
-        steps.append(step(f"research-{version}", "research", "research", "Search more broadly", [],
+        research_id = f"research-{version}"
+        steps.append(step(research_id, "research", "research", "Search more broadly", [],
                           {"test": "sources", "min": needed, "text": f"at least {needed} sources"}, broaden=True))
+        # Writing waits for the broader search: a section written now would rest on no evidence.
+        for item in steps:
+            if item["kind"] == "write" and item["status"] == "pending":
+                item["depends_on"] = [*item.get("depends_on", []), research_id]
         return f"only {found} of {needed} sources: searching more broadly ({', '.join(queries)})"
     extra["accepted_sources"] = found
     for item in steps:

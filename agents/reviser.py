@@ -14,6 +14,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from agents.common import without_foreign_dois
 from agents.contracts import ArtifactOut, EventNote, NodeContext, Outcome
 from agents.revision_rules import STRATEGIES, allowed_strategy, citation, obfuscation_problem
 from agents.similarity_gate import latest_report
@@ -160,7 +161,7 @@ def revise_passage(context: NodeContext, checked: str, passage: dict[str, Any]) 
     original = checked[passage["start"] : passage["end"]]
     inputs = passage_inputs(context, checked, passage, original)
     result = context.llm.complete("revise_passage", inputs)
-    revised = " ".join(result.text.split())
+    revised, foreign = without_foreign_dois(context, " ".join(result.text.split()))
     problem = obfuscation_problem(original, revised, passage["strategy"])
     source = passage.get("source") or {}
     matched = f"matched {source['name']} ({source.get('share', 0):g}%)" if source.get("name") else "flagged"
@@ -173,11 +174,14 @@ def revise_passage(context: NodeContext, checked: str, passage: dict[str, Any]) 
         "after": None if problem else revised,
         "evidence": passage.get("evidence"),
         "model": result.model,
+        "removed_dois": foreign,
     }
     if problem:
         message = f"Passage {passage['id']} ({matched}) left unchanged: the proposed revision was refused because {problem}"
         return None, EventNote("revision_refused", message, {**data, "problem": problem})
     message = f"Passage {passage['id']} ({matched}) {STRATEGIES[passage['strategy']]}: {passage['reason']}"
+    if foreign:
+        message += f"; removed {len(foreign)} DOI(s) that are not retrieved sources: {', '.join(foreign[:5])}"
     return revised, EventNote("revision", message, data)
 
 

@@ -20,7 +20,7 @@ from typing import Any
 
 from agents.cited import matching_source
 from agents.citing import keep_known
-from agents.common import citable_sources, evidence_for, marker, sections_of
+from agents.common import citable_sources, evidence_for, foreign_dois_note, marker, sections_of, without_foreign_dois
 from agents.contracts import EventNote, NodeContext, Outcome
 from agents.drafts import citations_in, uploaded_parts
 from agents.llm.offline.text import content_words, sentences
@@ -69,7 +69,7 @@ def rewrite_step(context: NodeContext, step: dict[str, Any]) -> Outcome:
     paragraphs = uploaded_parts(context)[index]["paragraphs"]
     sources = citable_sources(context)
     problems = list((step.get("revise") or {}).get("problems") or [])
-    drafts, fallbacks, unmatched, model = [], [], [], "none"
+    drafts, fallbacks, unmatched, foreign, model = [], [], [], [], "none"
     for paragraph in paragraphs:
         citations, missing, pairs = convert_citations(context, paragraph, sources)
         unmatched += missing
@@ -79,6 +79,8 @@ def rewrite_step(context: NodeContext, step: dict[str, Any]) -> Outcome:
         })
         allowed = pairs | {(item["key"], item["ordinal"]) for item in evidence}
         text, _ = keep_known(result.text.strip(), allowed)
+        text, removed = without_foreign_dois(context, text)  # the student's own wording (fallback) is theirs
+        foreign += removed
         drafts.append(text or conservative(paragraph, citations))
         fallbacks.append(conservative(paragraph, citations))
         model = result.model
@@ -86,7 +88,7 @@ def rewrite_step(context: NodeContext, step: dict[str, Any]) -> Outcome:
     reports = compare(list(zip(paragraphs, drafts, strict=True)), minimum)
     kept = [draft if report.kept else fallback for draft, fallback, report in zip(drafts, fallbacks, reports, strict=True)]
     reverted = [number + 1 for number, report in enumerate(reports) if not report.kept]
-    events = []
+    events = foreign_dois_note(foreign, f"Section {index + 1}: ")
     if reverted:
         events.append(EventNote("meaning", f"Section {index + 1}: the rewrite of paragraph(s) {reverted} drifted from the "
                                 f"original (similarity below {minimum}); kept the student's wording there",

@@ -19,7 +19,7 @@ import re
 from typing import Any
 
 from agents.citing import keep_supported
-from agents.common import count_words, evidence_for, sections_of, spec_of
+from agents.common import count_words, evidence_for, foreign_dois_note, sections_of, spec_of, without_foreign_dois
 from agents.contracts import ArtifactOut, EventNote, NodeContext, Outcome
 from agents.drafts import AUTHOR_DATE, uploaded_parts
 from agents.llm.offline.text import content_words, join_list, phrases, sentences
@@ -86,12 +86,26 @@ def clean(slide: dict[str, Any], passages: dict[tuple[str, int], str], count: in
     return {"title": slide["title"].strip()[:120], "bullets": bullets[:6], "notes": notes, "covers": covers}, dropped + len(removed)
 
 
+def slide_without_foreign_dois(context: NodeContext, slide: dict[str, Any]) -> tuple[dict[str, Any], list[str]]:
+    """The slide's bullets and notes less DOIs that are not retrieved sources'; and those DOIs."""
+    bullets, foreign = [], []
+    for bullet in slide["bullets"]:
+        text, removed = without_foreign_dois(context, bullet)
+        bullets.append(text)
+        foreign += removed
+    notes, removed = without_foreign_dois(context, slide["notes"])
+    return {**slide, "bullets": bullets, "notes": notes}, foreign + removed
+
+
 def point_slide(index: int, point: dict[str, str]) -> dict[str, Any]:
     """A slide for a point the outline missed, from the student's own words (nothing cited)."""
     found = sentences(point["text"])
     bullets = [join_list(phrases(sentence, 3)).capitalize() for sentence in found[:4]]
-    return {"title": point["heading"], "bullets": [bullet for bullet in bullets if bullet] or [point["heading"]],
-            "notes": " ".join(found[:3]) or point["heading"], "covers": [index]}
+    slide = {"title": point["heading"], "bullets": [bullet for bullet in bullets if bullet] or [point["heading"]],
+             "notes": " ".join(found[:3]) or point["heading"], "covers": [index]}
+    if not names(slide, point):  # the words that name the point come later in its text: say it all
+        slide["notes"] = " ".join(found) or point["heading"]
+    return slide
 
 
 def ensure_coverage(points: list[dict[str, str]], slides: list[dict[str, Any]]) -> tuple[list[dict], list[int]]:
@@ -122,8 +136,10 @@ def slides_step(context: NodeContext, step: dict[str, Any]) -> Outcome:
         "title": title, "topic": topic, "slides": spec.slides or DEFAULT_SLIDES, "points": points, "evidence": evidence,
     }, schema=SLIDES_SCHEMA)
     passages = {(item["key"], item["ordinal"]): item["text"] for item in evidence}
-    slides, dropped = [], 0
+    slides, dropped, foreign = [], 0, []
     for raw in result.data["slides"]:
+        raw, removed_dois = slide_without_foreign_dois(context, raw)
+        foreign += removed_dois
         slide, removed = clean(raw, passages, len(points))
         slides.append(slide)
         dropped += removed
@@ -137,7 +153,8 @@ def slides_step(context: NodeContext, step: dict[str, Any]) -> Outcome:
     return Outcome(
         route="reflect",
         delta={"plan": {"sections": sections}, "slides": {"count": len(slides), "added": added, "dropped": dropped}},
-        events=[EventNote("action", message, {"slides": len(slides), "added": added, "model": result.model})],
+        events=[EventNote("action", message, {"slides": len(slides), "added": added, "model": result.model})]
+        + foreign_dois_note(foreign, "Slides: "),
         artifacts=[ArtifactOut("slides", json.dumps({"slides": slides}), kind="slides", content_type="application/json")]
         + [ArtifactOut(f"section-{index}", text, kind="section") for index, text in enumerate(texts)],
         observation={"status": "done", "signature": f"slides: {len(slides)}, added {added}"},

@@ -13,8 +13,8 @@ from __future__ import annotations
 
 from agents.contracts import EventNote, NodeContext, Outcome, Record
 from agents.tool_search import search_tools
-from tools.ingest.netguard import refusal
 from tools.ingest.openapi import IngestLimits, IngestRejected, build_tools, fetch_document, parse_document
+from tools.netguard import NetPolicy, URLRefused, URLUnresolvable, check_url
 
 
 def growth_route(context: NodeContext, research_route: str) -> tuple[str, str] | None:
@@ -67,13 +67,13 @@ def ingest(context: NodeContext) -> Outcome:
 
 
 def ingest_offer(url: str, limits: IngestLimits, allowed_hosts: list[str]) -> list[dict]:
-    """Fetch, check and build; the offer and every server it names must be public (or allowed)."""
-    problem = refusal(url, allowed_hosts)
-    if problem:
-        raise IngestRejected(problem)
-    tools = build_tools(parse_document(fetch_document(url, limits), limits), source_url=url, limits=limits)
+    """Fetch, check and build; the offer and every server it names must be public (or allowed).
+    The servers are checked again at every call (tools.ingest.openapi.execute_operation)."""
+    policy = NetPolicy.allowing(allowed_hosts)
+    tools = build_tools(parse_document(fetch_document(url, limits, policy), limits), source_url=url, limits=limits)
     for tool in tools:
-        problem = refusal(tool["binding"]["base_url"], allowed_hosts)
-        if problem:
-            raise IngestRejected(f"the API's server: {problem}")
+        try:
+            check_url(tool["binding"]["base_url"], policy)
+        except (URLRefused, URLUnresolvable) as error:
+            raise IngestRejected(f"the API's server: {error}") from None
     return tools

@@ -35,7 +35,9 @@ def research(context: NodeContext) -> Outcome:
         if label(summary) in tried:
             continue
         try:
-            answer = registry.call(summary["name"], search_arguments(summary, query))
+            arguments = search_arguments(summary, query)
+            answer = registry.call(summary["name"], arguments,
+                                   idempotency_key=context.effect_key("tool", summary["name"], arguments))
         except ToolArgumentsInvalid:
             tried.append(label(summary))
             continue

@@ -13,10 +13,11 @@ import re
 from typing import Any
 
 from agents.citing import cited_pairs, keep_known
-from agents.common import count_words, evidence_for, sections_of, spec_of
+from agents.common import count_words, foreign_dois_note, sections_of, spec_of, without_foreign_dois
 from agents.contracts import ArtifactOut, EventNote, NodeContext, Outcome
 from agents.llm.offline.text import sentences
 from agents.qa.support import lexical_support
+from agents.source_spread import evidence_preferring, uncited_keys
 
 EVIDENCE_PER_SECTION = 8
 QUOTED = re.compile(r'"([^"]{12,300})"')
@@ -26,21 +27,19 @@ def write_step(context: NodeContext, step: dict[str, Any]) -> Outcome:
     index = int(step["section"])
     sections = sections_of(context)
     section = sections[index]
-    evidence = section_evidence(context, section) if needs_evidence(context) else []
+    evidence = section_evidence(context, section, uncited_keys(context, sections, step)) if needs_evidence(context) else []
     base = section_inputs(context, sections, index, evidence, step)
     events: list[EventNote] = []
     if base["voice"] and not any(item.get("written") for item in sections):  # said once, at the first section
         events.append(EventNote("profile", f"Writing in the student's own voice (profile memory): {base['voice']}"))
     if step.get("branch") and not step.get("revise"):
-        text, model, note = write_branches(context, base, step["branch"], evidence)
-        events.append(note)
+        text, model, notes = write_branches(context, base, step["branch"], evidence)
+        events += notes
     else:
         result = context.llm.complete("write_section", base)
-        text, model = result.text, result.model
-    text, removed = keep_known(text, {(item["key"], item["ordinal"]) for item in evidence})
-    if removed:
-        events.append(EventNote("integrity", f"Removed {len(removed)} citation(s) to passages the writer was not given: "
-                                + ", ".join(removed[:5]), {"removed": removed}))
+        text, integrity = only_retrieved_citations(context, result.text, evidence)
+        model = result.model
+        events += integrity
     return section_outcome(sections, index, text, model, events, revising=bool(step.get("revise")))
 
 
@@ -49,9 +48,10 @@ def needs_evidence(context: NodeContext) -> bool:
     return "research" in phases or "assemble" in phases
 
 
-def section_evidence(context: NodeContext, section: dict[str, Any]) -> list[dict[str, Any]]:
+def section_evidence(context: NodeContext, section: dict[str, Any], prefer: set[str] = frozenset()) -> list[dict[str, Any]]:
     topic = spec_of(context).topic or context.goal
-    return evidence_for(context, f"{section['heading']} {' '.join(section['points'])} {topic}", EVIDENCE_PER_SECTION)
+    query = f"{section['heading']} {' '.join(section['points'])} {topic}"
+    return evidence_preferring(context, query, EVIDENCE_PER_SECTION, prefer)
 
 
 def section_inputs(context: NodeContext, sections: list[dict], index: int, evidence: list[dict], step: dict) -> dict[str, Any]:
@@ -106,12 +106,25 @@ def evidence_coverage(text: str, evidence: list[dict[str, Any]]) -> float:
     return supported / len(found)
 
 
-def write_branches(context: NodeContext, base: dict, branch: dict, evidence: list[dict]) -> tuple[str, str, EventNote]:
+def only_retrieved_citations(context: NodeContext, text: str, evidence: list[dict]) -> tuple[str, list[EventNote]]:
+    """Drop citation markers of passages the writer was not given and DOIs that are not retrieved
+    sources (a model fooled by a source cannot add a citation); say so in integrity events."""
+    events = []
+    text, removed = keep_known(text, {(item["key"], item["ordinal"]) for item in evidence})
+    if removed:
+        events.append(EventNote("integrity", f"Removed {len(removed)} citation(s) to passages the writer was not given: "
+                                + ", ".join(removed[:5]), {"removed": removed}))
+    text, foreign = without_foreign_dois(context, text)
+    return text, events + foreign_dois_note(foreign)
+
+
+def write_branches(context: NodeContext, base: dict, branch: dict, evidence: list[dict]) -> tuple[str, str, list[EventNote]]:
     """Try the section both ways the plan named; keep the better on the branch's metric."""
-    tried = []
+    tried, notes = [], []
     for label, option in zip("AB", branch["options"], strict=False):
         result = context.llm.complete("write_section", {**base, "angle": option})
-        text, _ = keep_known(result.text, {(item["key"], item["ordinal"]) for item in evidence})
+        text, integrity = only_retrieved_citations(context, result.text, evidence)
+        notes += integrity
         closeness = -abs(count_words(text) - base["words"])
         tried.append((evidence_coverage(text, evidence), closeness, label, option, text, result.model))
     tried.sort(reverse=True)
@@ -121,7 +134,7 @@ def write_branches(context: NodeContext, base: dict, branch: dict, evidence: lis
     message = f"Tried section \"{base['heading']}\" two ways ({scores} {branch['metric']}); kept {label}: {option}"
     note = EventNote("branch", message,
                      {"scores": {item[2]: round(item[0], 3) for item in tried}, "kept": label})
-    return text, model, note
+    return text, model, [*notes, note]
 
 
 def section_outcome(sections: list[dict], index: int, text: str, model: str, events: list[EventNote], revising: bool,

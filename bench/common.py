@@ -20,19 +20,44 @@ BENCH_ENV = {
 }
 
 
-def setup_django() -> None:
+def setup_django(needs_schema: bool = True) -> None:
+    """Django on the services' environment; `needs_schema`: the benchmark uses the project's tables."""
     os.environ.update(BENCH_ENV)
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "handywriterz.settings")
     sys.path.insert(0, str(ROOT))
     import django
+    from django.core.exceptions import ImproperlyConfigured
 
-    django.setup()
+    try:
+        django.setup()
+    except ImproperlyConfigured as error:
+        sys.exit(f"{Path(sys.argv[0]).name}: {error}\n"
+                 "The benchmarks need the services' environment: set -a; eval \"$(bash scripts/services.sh env)\"; set +a")
+    if needs_schema:
+        exit_unless_migrated()
 
 
-def start_worker(concurrency: int, log: Path, extra_env: dict | None = None, pool: str = "prefork") -> subprocess.Popen:
+def exit_unless_migrated() -> None:
+    from django.db import connection
+    from django.db.migrations.executor import MigrationExecutor
+
+    executor = MigrationExecutor(connection)
+    pending = executor.migration_plan(executor.loader.graph.leaf_nodes())
+    if pending:
+        sys.exit(f"{Path(sys.argv[0]).name}: the database at {connection.settings_dict['HOST']}:"
+                 f"{connection.settings_dict['PORT']}/{connection.settings_dict['NAME']} has {len(pending)} "
+                 "unapplied migrations: run `make migrate` (or `python manage.py migrate`) first")
+
+
+def start_worker(concurrency: int, log: Path, extra_env: dict | None = None, pool: str = "prefork",
+                 beat: bool = False, imports: str = "bench.floor") -> subprocess.Popen:
+    """A worker subprocess; `beat` embeds the beat (lease reaper, resumer) as one production worker
+    does; `imports` are the extra modules it loads (comma-separated)."""
     command = [sys.executable, "-m", "celery", "-A", "handywriterz", "worker", "--loglevel=INFO", f"--pool={pool}",
-               f"--concurrency={concurrency}", "-I", "bench.floor", "--without-mingle", "--without-gossip",
+               f"--concurrency={concurrency}", "-I", imports, "--without-mingle", "--without-gossip",
                f"--hostname=bench{time.monotonic_ns()}@%h"]
+    if beat:
+        command += ["-B", "-s", str(log.with_suffix(".beat-schedule"))]
     env = {**os.environ, **BENCH_ENV, **(extra_env or {})}
     process = subprocess.Popen(command, cwd=ROOT, env=env, stdout=log.open("w"), stderr=subprocess.STDOUT,
                                start_new_session=True)

@@ -25,7 +25,7 @@ import numpy as np
 from common import median, percentile, print_table, setup_django
 from synthetic_run import synthetic_steps
 
-setup_django()
+setup_django(needs_schema=False)  # its own database, never the project's tables
 
 import psycopg  # noqa: E402
 from django.conf import settings  # noqa: E402

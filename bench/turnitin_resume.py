@@ -57,9 +57,10 @@ from django.core.wsgi import get_wsgi_application  # noqa: E402
 from django.db import connection  # noqa: E402
 
 from agents.text_spans import sentences  # noqa: E402
+from evaluation.fakes.turnitin_reports import Report, Source, build_pdf, paper_from_sections  # noqa: E402
+from evaluation.workers import WaitTimedOut, wait_for  # noqa: E402
 from journeys import services  # noqa: E402
 from journeys.models import Artifact, Run, RunStatus, Step  # noqa: E402
-from tests.turnitin.report_factory import Report, Source, build_pdf, paper_from_sections  # noqa: E402
 from turnitin import webhook  # noqa: E402
 from turnitin.models import TurnitinCycle  # noqa: E402
 from turnitin.reports import parse_report  # noqa: E402
@@ -89,13 +90,10 @@ def start_worker(concurrency: int, log: Path) -> subprocess.Popen:
 
 
 def wait(predicate, timeout: float, what: str, interval: float = 0.005):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        value = predicate()
-        if value:
-            return value
-        time.sleep(interval)
-    raise SystemExit(f"timed out waiting for {what}")
+    try:
+        return wait_for(predicate, timeout, interval, what)
+    except WaitTimedOut as error:
+        raise SystemExit(str(error)) from None
 
 
 def sent_sections(cycle: TurnitinCycle) -> list[str]:

@@ -3,8 +3,10 @@ whole product on one machine with nothing configured (the embedded default). `os
 here and nowhere else."""
 from __future__ import annotations
 
+import datetime
 import json
 import os
+import re
 from pathlib import Path
 
 import dj_database_url
@@ -77,12 +79,16 @@ def env_json_object(name: str, default: dict) -> dict:
 
 
 DEBUG = env_bool("DEBUG", False)
+# Secrets come from the environment only. `make` (scripts/services.sh env) generates one per
+# checkout in .hw/secret_key; tests/testenv.py sets its own; production sets SECRET_KEY.
 SECRET_KEY = env_str("SECRET_KEY", "")
 if not SECRET_KEY:
-    if not DEBUG and env_bool("HW_REQUIRE_SECRET_KEY", False):
-        raise ImproperlyConfigured("SECRET_KEY must be set in production")
-    # Only for the embedded default and tests; production sets SECRET_KEY.
-    SECRET_KEY = "insecure-embedded-default-key-set-SECRET_KEY-in-production"
+    if not DEBUG:
+        raise ImproperlyConfigured(
+            "SECRET_KEY must be set when DEBUG is off: export SECRET_KEY=<50+ random characters> "
+            "(the make targets generate one in .hw/secret_key; DEBUG=true uses a development key)"
+        )
+    SECRET_KEY = "insecure-development-key-used-only-with-DEBUG-on"
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", ["127.0.0.1", "localhost", "testserver"])
 
 INSTALLED_APPS = [
@@ -102,10 +108,15 @@ INSTALLED_APPS = [
     "agents",
     "tools",
     "turnitin",
+    "evaluation",
+    # Login throttling (failed attempts per username and address; docs/security.md "Web").
+    "axes",
 ]
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    # 503 + Retry-After instead of 500 while PostgreSQL is unreachable (handywriterz/middleware.py).
+    "handywriterz.middleware.DatabaseUnavailableMiddleware",
     # Serves static files (portal CSS/JS, the offline API docs) from gunicorn, no CDN.
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -116,6 +127,16 @@ MIDDLEWARE = [
     "journeys.access.RouteRulesMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    # Content-Security-Policy and Permissions-Policy (Django 5.2 has no setting for them).
+    "handywriterz.headers.SecurityHeadersMiddleware",
+    # Last, as django-axes asks: it turns a locked-out login into the lockout page.
+    "axes.middleware.AxesMiddleware",
+]
+
+# django-axes checks every authenticate() (portal log-in, admin log-in, API token) first.
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
 ]
 
 ROOT_URLCONF = "handywriterz.urls"
@@ -186,7 +207,8 @@ MEDIA_ROOT = Path(env_str("HW_MEDIA_ROOT", str(BASE_DIR / "var" / "media")))
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "filters": {"redact_secrets": {"()": "journeys.redaction.RedactSecrets"}},
+    "handlers": {"console": {"class": "logging.StreamHandler", "filters": ["redact_secrets"]}},
     "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "WARNING")},
     "loggers": {
         "LiteLLM": {"level": "WARNING"},
@@ -211,6 +233,10 @@ CELERY_TASK_SERIALIZER = "json"
 CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_WORKER_SEND_TASK_EVENTS = env_bool("HW_CELERY_TASK_EVENTS", False)
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+# A Redis restart must not end a worker: it reconnects for as long as it takes (None = forever;
+# 0 would mean "never retry"). Messages lost with Redis are re-sent by the lease reaper.
+CELERY_BROKER_CONNECTION_RETRY = True
+CELERY_BROKER_CONNECTION_MAX_RETRIES = None
 # Unacked messages come back after this long; the lease reaper usually recovers a run sooner.
 CELERY_BROKER_TRANSPORT_OPTIONS = {
     "visibility_timeout": env_int("HW_VISIBILITY_TIMEOUT_SECONDS", 3600, minimum=10),
@@ -281,8 +307,20 @@ CELERY_BEAT_SCHEDULE = {
 # A claimed step's lease: renewed every third of it while the step runs; a worker that dies
 # stops renewing, and another may take the step over this long after (crash recovery).
 HW_STEP_LEASE_SECONDS = env_int("HW_STEP_LEASE_SECONDS", 60, minimum=1)
+# Replace node handlers by name, with their state contract version and upgraders (see
+# agents.registry.NodeRegistry): {"critic": {"path": "pkg.mod.fn", "version": 2, "upgraders":
+# {"1": "pkg.mod.upgrade_v1"}}}. Empty in production; the deploy-safety tests start "old" and
+# "new" workers with it (docs/reliability.md).
+HW_NODE_OVERRIDES = env_json_object("HW_NODE_OVERRIDES", {})
+# Seconds between a worker's returns of freed heap pages to the OS (handywriterz/allocator.py;
+# keeps a thread-pool worker's RSS from creeping; 0 turns it off).
+HW_MALLOC_TRIM_SECONDS = env_float("HW_MALLOC_TRIM_SECONDS", 30.0)
 # A step that runs longer than this is killed (Celery hard time limit), whatever its lease.
 HW_STEP_TIME_LIMIT_SECONDS = env_int("HW_STEP_TIME_LIMIT_SECONDS", 900, minimum=1)
+# A step task that cannot reach the database is sent again this many times, after pauses of
+# about backoff x 2^n seconds (full jitter, at most 60 s); then the reaper re-offers it.
+HW_STEP_DB_RETRIES = env_int("HW_STEP_DB_RETRIES", 8, minimum=0)
+HW_STEP_DB_RETRY_BACKOFF_SECONDS = env_int("HW_STEP_DB_RETRY_BACKOFF_SECONDS", 1, minimum=1)
 # How long an enqueued step may wait in the queue before the reaper sends it again.
 HW_DISPATCH_GRACE_SECONDS = env_int("HW_DISPATCH_GRACE_SECONDS", 600, minimum=1)
 HW_DELIVERABLES_DIR = Path(env_str("HW_DELIVERABLES_DIR", str(BASE_DIR / "var" / "deliverables")))
@@ -322,6 +360,8 @@ CACHES = {
         "BACKEND": "django.core.cache.backends.redis.RedisCache",
         "LOCATION": REDIS_URL,
         "KEY_PREFIX": f"{HW_QUEUE_PREFIX}.cache",
+        # Bounded waits: a hung Redis must not hold API requests (throttles fail open on errors).
+        "OPTIONS": {"socket_connect_timeout": 2, "socket_timeout": 2},
     }
 }
 
@@ -417,6 +457,22 @@ HW_SEMANTIC_SCHOLAR_API_KEY = env_str("HW_SEMANTIC_SCHOLAR_API_KEY", "")
 HW_FETCH_ALLOWED_HOSTS = env_list("HW_FETCH_ALLOWED_HOSTS", [])
 HW_FETCH_MAX_BYTES = env_int("HW_FETCH_MAX_BYTES", 5_000_000, minimum=1000)
 HW_FETCH_TIMEOUT_SECONDS = env_float("HW_FETCH_TIMEOUT_SECONDS", 15.0)
+# --- Evaluation harness (docs/evaluation.md) ---------------------------------------------------
+# `manage.py eval run` and the nightly suite run in a child process with its own queue prefix,
+# Redis database, workers and fakes, so a developer's or production worker never takes its steps.
+HW_EVAL_ISOLATED = env_bool("HW_EVAL_ISOLATED", False)  # set by the harness for its child process
+HW_EVAL_QUEUE_PREFIX = env_str("HW_EVAL_QUEUE_PREFIX", f"{HW_QUEUE_PREFIX}eval")
+HW_EVAL_REDIS_DB = env_int("HW_EVAL_REDIS_DB", 14, minimum=0)
+HW_EVAL_SUITE_DIR = Path(env_str("HW_EVAL_SUITE_DIR", str(BASE_DIR / "evaluation" / "tasks")))
+# A task whose run has not ended (or settled waiting for a human) by then is aborted and fails.
+HW_EVAL_TASK_TIMEOUT_SECONDS = env_float("HW_EVAL_TASK_TIMEOUT_SECONDS", 300.0)
+HW_EVAL_WORKER_CONCURRENCY = env_int("HW_EVAL_WORKER_CONCURRENCY", 2, minimum=1)
+# A busy machine may take minutes to import and start a worker; the task fails after this.
+HW_EVAL_WORKER_READY_SECONDS = env_float("HW_EVAL_WORKER_READY_SECONDS", 180.0)
+# The whole suite run by the nightly task (and by `manage.py eval run` as a child) gives up after this.
+HW_EVAL_SUITE_TIMEOUT_SECONDS = env_float("HW_EVAL_SUITE_TIMEOUT_SECONDS", 3600.0)
+HW_EVAL_LOG_DIR = Path(env_str("HW_EVAL_LOG_DIR", str(BASE_DIR / "var" / "eval")))
+
 # --- Memory: embeddings, lessons, profiles (docs/memory.md) ----------------------------------
 # The embedding model. The default runs from an installed package with no network
 # (agents/embeddings.py); any other name is a litellm embedding model (e.g.
@@ -495,6 +551,88 @@ EMAIL_USE_TLS = env_bool("HW_EMAIL_USE_TLS", False)
 EMAIL_TIMEOUT = env_int("HW_EMAIL_TIMEOUT_SECONDS", 10, minimum=1)
 DEFAULT_FROM_EMAIL = env_str("HW_DEFAULT_FROM_EMAIL", "HandyWriterz <no-reply@handywriterz.local>")
 HW_SITE_URL = env_str("HW_SITE_URL", "http://127.0.0.1:8000")
+
+# --- Web security (docs/security.md, "Web") ----------------------------------------------------
+# HTTPS on: cookies only over TLS, HSTS, plain HTTP redirected. On by default when the site's
+# public URL is https://; the embedded default serves plain HTTP on 127.0.0.1.
+HW_HTTPS = env_bool("HW_HTTPS", HW_SITE_URL.startswith("https://"))
+SESSION_COOKIE_SECURE = HW_HTTPS
+CSRF_COOKIE_SECURE = HW_HTTPS
+SESSION_COOKIE_HTTPONLY = True
+SESSION_COOKIE_SAMESITE = "Lax"
+CSRF_COOKIE_SAMESITE = "Lax"
+SESSION_COOKIE_AGE = env_int("HW_SESSION_AGE_SECONDS", 14 * 24 * 3600, minimum=60)
+SECURE_SSL_REDIRECT = HW_HTTPS and env_bool("HW_SSL_REDIRECT", True)
+# Where TLS ends at a proxy, the header it sets (e.g. X-Forwarded-Proto) tells Django the request
+# was https. Only set it when that proxy always overwrites the header: a client could forge it.
+HW_PROXY_SSL_HEADER = env_str("HW_PROXY_SSL_HEADER", "")
+# How many reverse proxies in front of the web server append the client's address to
+# X-Forwarded-For (0: none; the header, which anyone can forge, is then ignored and the client is
+# REMOTE_ADDR). Login lockouts and anonymous API rates key on that address (handywriterz/client_ip.py).
+HW_TRUSTED_PROXY_COUNT = env_int("HW_TRUSTED_PROXY_COUNT", 0, minimum=0)
+if HW_PROXY_SSL_HEADER:
+    SECURE_PROXY_SSL_HEADER = ("HTTP_" + HW_PROXY_SSL_HEADER.upper().replace("-", "_"), "https")
+SECURE_HSTS_SECONDS = env_int("HW_HSTS_SECONDS", 365 * 24 * 3600 if HW_HTTPS else 0, minimum=0)
+SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("HW_HSTS_INCLUDE_SUBDOMAINS", True)
+# The header only allows submitting the domain to the browsers' preload list; nothing is sent.
+SECURE_HSTS_PRELOAD = env_bool("HW_HSTS_PRELOAD", True)
+SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_REFERRER_POLICY = "same-origin"
+SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
+X_FRAME_OPTIONS = "DENY"
+CSRF_TRUSTED_ORIGINS = env_list("HW_CSRF_TRUSTED_ORIGINS", [HW_SITE_URL.rstrip("/")])
+# Content-Security-Policy by path prefix (longest match wins); handywriterz/headers.py sends it.
+# The portal has no inline script or style. The admin's templates and the API docs pages
+# (drf-spectacular's Swagger UI / Redoc) use inline ones, so those prefixes allow them.
+_CSP_BASE = {
+    "default-src": "'self'", "script-src": "'self'", "style-src": "'self'", "img-src": "'self' data:",
+    "font-src": "'self'", "connect-src": "'self'", "object-src": "'none'", "base-uri": "'none'",
+    "form-action": "'self'", "frame-ancestors": "'none'",
+}
+HW_CSP = {
+    "/": _CSP_BASE,
+    "/admin/": {**_CSP_BASE, "style-src": "'self' 'unsafe-inline'"},
+    "/api/docs/": {**_CSP_BASE, "script-src": "'self' 'unsafe-inline'", "style-src": "'self' 'unsafe-inline'"},
+    "/api/redoc/": {
+        **_CSP_BASE, "script-src": "'self' 'unsafe-inline'", "style-src": "'self' 'unsafe-inline'",
+        "worker-src": "'self' blob:",
+    },
+}
+HW_PERMISSIONS_POLICY = "camera=(), microphone=(), geolocation=(), payment=(), usb=(), interest-cohort=()"
+
+# Login throttling (django-axes): this many failed log-ins of one username from one address lock
+# that pair out for the cool-off; a successful log-in resets the count. Per pair rather than
+# per username, so nobody can lock a student out from elsewhere by guessing at their name.
+AXES_FAILURE_LIMIT = env_int("HW_LOGIN_FAILURE_LIMIT", 5, minimum=1)
+AXES_COOLOFF_TIME = datetime.timedelta(minutes=env_int("HW_LOGIN_LOCKOUT_MINUTES", 15, minimum=1))
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_RESET_ON_SUCCESS = True
+AXES_LOCKOUT_CALLABLE = "journeys.portal.views.locked_out"
+AXES_VERBOSE = False
+# The client's address by one rule for axes and the API's anonymous buckets (handywriterz/client_ip.py).
+AXES_CLIENT_IP_CALLABLE = "handywriterz.client_ip.client_ip"
+
+# Values never written to a log, an event, a step or an artifact (journeys/redaction.py): every
+# environment variable whose name says it holds a secret, and passwords inside service URLs.
+_SECRET_NAME = re.compile(
+    r"(^|_)(SECRET|SECRET_KEY|API_KEY|APIKEY|TOKEN|PASSWORD|PASSWD|CREDENTIALS?|ACCESS_KEY|PRIVATE_KEY|BASIC_AUTH)($|_)"
+)
+_URL_PASSWORD = re.compile(r"^[a-z][a-z0-9+.-]*://[^:/@\s]*:([^@\s]+)@", re.IGNORECASE)
+
+
+def _secret_values(environ: dict[str, str]) -> list[str]:
+    found = set()
+    for name, value in environ.items():
+        if _SECRET_NAME.search(name.upper()):
+            found.add(value.partition(":")[2] if name.upper().endswith("BASIC_AUTH") else value)
+        password = _URL_PASSWORD.match(value)
+        if password:
+            found.add(password.group(1))
+    # Short values ("true", "1") would redact ordinary words; real secrets are longer.
+    return sorted((value for value in found if len(value) >= 8), key=len, reverse=True)
+
+
+HW_SECRET_VALUES = _secret_values(dict(os.environ))
 # --- Tools: sandbox, ingestion, repair (docs/tools.md) ----------------------------------------
 # Where generated or patched tool code runs. "auto" uses namespaces when running as root with
 # util-linux `unshare`, else resource limits only (weaker; the sandbox report says which).

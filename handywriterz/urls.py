@@ -16,3 +16,7 @@ urlpatterns = [
     path("api/", include("journeys.api.urls")),
     path("", include("journeys.portal.urls")),
 ]
+
+# An error outside any view (a middleware reading the session while PostgreSQL is down) answers
+# 503 + Retry-After when the database is the cause (handywriterz/middleware.py), else Django's 500.
+handler500 = "handywriterz.middleware.server_error"

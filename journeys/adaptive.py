@@ -14,7 +14,9 @@ from django.db.models import Sum
 from django.utils import timezone
 
 from agents.llm import LLMGateway, RouterConfig, UsageMeter, load_router_config
+from handywriterz.pooling import release_connection
 from journeys.models import ProviderCall, Run
+from journeys.redaction import scrub_text
 from tools.adaptive_io import AdaptiveIO, BudgetScope, IOPolicy, RetryCaps, merge_policy
 
 
@@ -26,7 +28,7 @@ def adaptive_redis() -> redis.Redis:
 @cache
 def adaptive_io() -> AdaptiveIO:
     """One per process: the Lua scripts are registered once."""
-    return AdaptiveIO(adaptive_redis(), prefix=settings.HW_ADAPTIVE_PREFIX)
+    return AdaptiveIO(adaptive_redis(), prefix=settings.HW_ADAPTIVE_PREFIX, before_wait=release_connection)
 
 
 @cache
@@ -115,7 +117,7 @@ def store_calls(run: Run, seq: int, meter: UsageMeter) -> None:
             run_id=run.pk, user_id=run.user_id, seq=seq, provider=item.provider, deployment=item.deployment,
             model=item.model, outcome=item.outcome, prompt_tokens=item.prompt_tokens,
             completion_tokens=item.completion_tokens, cost_usd=item.cost_usd.quantize(Decimal("0.000001")),
-            latency_ms=item.latency_ms, error=item.error,
+            latency_ms=item.latency_ms, error=scrub_text(item.error),
             started_at=datetime.datetime.fromtimestamp(item.started_at or time.time(), tz=datetime.UTC),
         )
         for item in meter.records

@@ -24,8 +24,8 @@ from django.utils import timezone
 
 from agents.contracts import BudgetView, EventNote, NodeContext, Outcome
 from agents.llm import BudgetExceeded, LLMGateway, ProvidersUnavailable, RetriesExhausted, UsageMeter
-from agents.registry import node_handler
-from journeys import adaptive
+from handywriterz.pooling import release_connection
+from journeys import adaptive, upgrades
 from journeys.context import build_services
 from journeys.leases import keeper
 from journeys.models import STEPPABLE_STATUSES, Run, RunStatus
@@ -57,7 +57,8 @@ def new_lease_owner() -> str:
 
 
 def claim(run_id: int, seq: int, owner: str) -> bool:
-    """Take the step if it is due and nobody holds a live lease on it.
+    """Take the step if it is due and nobody else holds a live lease on it (`owner` itself may:
+    a step task retried after a database error takes its own lease up again).
 
     The claim's commit need not wait for the disk: if the database loses it in a crash, the
     lease simply was never taken and the step is claimed again (attempt counts one fewer). The
@@ -72,7 +73,7 @@ def claim(run_id: int, seq: int, owner: str) -> bool:
 def _claim_update(run_id: int, seq: int, owner: str, now) -> bool:
     claimed = (
         Run.objects.filter(pk=run_id, seq=seq, status__in=STEPPABLE_STATUSES)
-        .filter(Q(lease_owner="") | Q(lease_expires_at__lt=now) | Q(lease_expires_at__isnull=True))
+        .filter(Q(lease_owner="") | Q(lease_owner=owner) | Q(lease_expires_at__lt=now) | Q(lease_expires_at__isnull=True))
         .update(
             status=RunStatus.RUNNING,
             lease_owner=owner,
@@ -85,17 +86,23 @@ def _claim_update(run_id: int, seq: int, owner: str, now) -> bool:
     return claimed == 1
 
 
-def advance(run_id: int, seq: int) -> str:
-    """Execute step `seq` of the run if it is due. Returns 'done', 'skipped' or 'lost'."""
-    owner = new_lease_owner()
+def advance(run_id: int, seq: int, owner: str = "") -> str:
+    """Execute step `seq` of the run if it is due. Returns 'done', 'skipped', 'lost' or 'deferred'
+    (its state is from newer code than this worker's: see journeys.upgrades). `owner`: the lease
+    owner to claim as (a retry's, see journeys.tasks.advance_run_task); a new one by default."""
+    owner = owner or new_lease_owner()
     if not claim(run_id, seq, owner):
         return "skipped"
     leases = keeper()
     leases.hold(owner)
     try:
         run = Run.objects.get(pk=run_id)
+        plan = upgrades.plan_upgrade(run.state, run.seq, run.policy)
+        if plan.newer:
+            defer(run, owner, plan)
+            return "deferred"
         release_connection()
-        execution = execute(run)
+        execution = upgrade_execution(run, plan) if plan.older else stamped(run, execute(run))
         if persist_step(run_id, seq, owner, execution):
             return "done"
         # The step's result is discarded, but its provider calls were made and paid for.
@@ -105,12 +112,31 @@ def advance(run_id: int, seq: int) -> str:
         leases.drop(owner)
 
 
-def release_connection() -> None:
-    """With the connection pool on (HW_DB_POOL, for thread-pool workers with hundreds of steps in
-    flight), give the connection back while the node waits on models and tools, so connections
-    stay bounded by the pool, not by the number of steps in flight."""
-    if settings.HW_DB_POOL:
-        connection.close()
+def upgrade_execution(run: Run, plan: upgrades.UpgradePlan) -> Execution:
+    """The step that upgrades the state of a run written by older node contracts (or fails it)."""
+    started_at, clock = timezone.now(), time.monotonic()
+    outcome = upgrades.upgrade_outcome(run.state, run.route, plan)
+    error = outcome.reason if outcome.status == "failed" else ""
+    return Execution(upgrades.UPGRADE_NODE, run.route, outcome, UsageMeter(), started_at, time.monotonic() - clock, error)
+
+
+def stamped(run: Run, execution: Execution) -> Execution:
+    """Record this code's node contract versions in a state that has none yet (its first step)."""
+    stamp = upgrades.stamp_delta(run.state, run.policy)
+    if stamp:
+        execution.outcome.delta = {**execution.outcome.delta, **stamp}
+    return execution
+
+
+def defer(run: Run, owner: str, plan: upgrades.UpgradePlan) -> None:
+    """Give the step back untouched: its state was written by newer node contracts than this
+    worker's code (a rolling deploy is under way). The reaper re-offers it after the dispatch
+    grace, by when a worker on the new code may take it."""
+    logger.warning("run %s step %s: state written by newer node contracts %s than this code's; left for a newer worker",
+                   run.pk, run.seq, plan.newer)
+    grace = timezone.now() + timezone.timedelta(seconds=settings.HW_DISPATCH_GRACE_SECONDS)
+    Run.objects.filter(pk=run.pk, seq=run.seq, lease_owner=owner).update(
+        lease_owner="", lease_expires_at=grace, attempt=F("attempt") - 1, updated_at=timezone.now())
 
 
 def ending_for(run: Run) -> str:
@@ -160,7 +186,7 @@ def execute(run: Run) -> Execution:
     meter = UsageMeter()
     started_at, clock = timezone.now(), time.monotonic()
     try:
-        outcome = node_handler(node)(build_context(run, route, meter, ending, step_deadline(clock)))
+        outcome = upgrades.registry().handler(node)(build_context(run, route, meter, ending, step_deadline(clock)))
         check_route(run, outcome)
     except Exception as exc:  # noqa: BLE001 - a crashing node is an observation, not a dead run
         return failed_execution(run, node or route, route, exc, meter, started_at, clock, ending)
@@ -204,7 +230,7 @@ def budget_ending(run: Run, exc: BudgetExceeded, meter: UsageMeter, started_at, 
     node = run.policy["routes"][route]
     note = EventNote("budget", f"Stopped before a model call: {exc}", {"scope": exc.scope, "remaining_usd": str(exc.remaining_usd)})
     try:
-        outcome = node_handler(node)(build_context(run, route, meter, ending, step_deadline(time.monotonic())))
+        outcome = upgrades.registry().handler(node)(build_context(run, route, meter, ending, step_deadline(time.monotonic())))
     except Exception as second:  # noqa: BLE001 - the ending node failing is recorded, not raised
         logger.exception("ending node %s of run %s failed", node, run.pk)
         error = f"{type(second).__name__}: {second}"[:2000]

@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING
 
 from django.conf import settings
 from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.module_loading import import_string
 
@@ -19,6 +20,7 @@ from journeys import children, dispatch, services
 from journeys.adaptive import store_calls
 from journeys.memory import hooks as memory_hooks
 from journeys.models import Artifact, Event, Run, RunStatus, Step
+from journeys.redaction import scrub, scrub_text
 from journeys.state import merge_patch
 
 if TYPE_CHECKING:
@@ -50,17 +52,54 @@ def store_records(run: Run, seq: int, records: list[Record]) -> None:
 
 
 class ArtifactLoader:
-    """Reads the artifacts a run's state refers to (the claim-check side of the state)."""
+    """Reads the artifacts a run's state refers to (the claim-check side of the state).
+
+    Nodes read a family of artifacts together (the Writer, QA and the Finalizer read every
+    `section-i`), so the first read of a current version loads the current version of every
+    referenced artifact of that family in one query: one query per family and step, not one per
+    section (which made a long run's steps cost O(sections) round trips each).
+    """
 
     def __init__(self, run_id: int, references: dict[str, int]) -> None:
         self.run_id = run_id
         self.references = references
+        self._loaded: dict[tuple[str, int], str] = {}
 
     def __call__(self, name: str, version: int | None = None) -> str:
         wanted = version or self.references.get(name)
         if wanted is None:
             raise KeyError(f"run {self.run_id} has no artifact named {name!r}")
-        return Artifact.objects.values_list("content", flat=True).get(run_id=self.run_id, name=name, version=wanted)
+        if (name, wanted) not in self._loaded:
+            if wanted == self.references.get(name):
+                self._load_family(name)
+            else:
+                self._loaded[(name, wanted)] = self._one(name, wanted)
+        return self._loaded[(name, wanted)]
+
+    def _load_family(self, name: str) -> None:
+        family = artifact_family(name)
+        current = {other: version for other, version in self.references.items()
+                   if artifact_family(other) == family and (other, version) not in self._loaded}
+        self._loaded.update(self._query(current))
+        if (name, current[name]) not in self._loaded:
+            self._loaded[(name, current[name])] = self._one(name, current[name])
+
+    def _query(self, versions: dict[str, int]) -> dict[tuple[str, int], str]:
+        wanted = Q()
+        for name, version in versions.items():
+            wanted |= Q(name=name, version=version)
+        rows = Artifact.objects.filter(wanted, run_id=self.run_id).values_list("name", "version", "content")
+        return {(name, version): content for name, version, content in rows}
+
+    def _one(self, name: str, version: int) -> str:
+        # Raises Artifact.DoesNotExist with the usual message when the reference is dangling.
+        return Artifact.objects.values_list("content", flat=True).get(run_id=self.run_id, name=name, version=version)
+
+
+def artifact_family(name: str) -> str:
+    """`section-12` -> `section-`; a name without a numeric suffix is its own family."""
+    stem = name.rstrip("0123456789")
+    return stem if stem != name and stem.endswith("-") else name
 
 
 def deliverable_dir(run_id: int) -> Path:
@@ -95,7 +134,7 @@ def store_artifacts(run: Run, seq: int | None, artifacts: list[ArtifactOut]) -> 
             version=latest + 1,
             kind=item.kind,
             content_type=item.content_type,
-            content=item.content,
+            content=scrub_text(item.content),
             blob=item.binary,
             size=len(payload),
             sha256=hashlib.sha256(payload).hexdigest(),
@@ -108,7 +147,7 @@ def store_artifacts(run: Run, seq: int | None, artifacts: list[ArtifactOut]) -> 
 
 def store_events(run: Run, seq: int | None, notes: list[EventNote]) -> list[Event]:
     events = [
-        Event(run=run, seq=seq, index=index, kind=note.kind, message=note.message, data=note.data)
+        Event(run=run, seq=seq, index=index, kind=note.kind, message=scrub_text(note.message), data=scrub(note.data))
         for index, note in enumerate(notes)
     ]
     created = Event.objects.bulk_create(events)
@@ -148,6 +187,8 @@ def persist_step(run_id: int, seq: int, owner: str, execution: Execution) -> boo
         references = store_artifacts(run, seq, outcome.artifacts)
         store_records(run, seq, outcome.records)
         delta = merge_patch(outcome.delta, {"artifacts": references}) if references else outcome.delta
+        # Scrubbed once for both the step and the run's state, so replaying deltas still gives the state.
+        delta = scrub(delta)
         write_step(run, seq, execution, delta)
         store_calls(run, seq, execution.meter)
         store_events(run, seq, list(outcome.events) + execution.extra_events)
@@ -167,14 +208,21 @@ def write_step(run: Run, seq: int, execution: Execution, delta: dict) -> Step:
         started_at=execution.started_at,
         finished_at=timezone.now(),
         delta=delta,
-        observation=outcome.observation,
-        verdict=outcome.verdict,
+        observation=scrub(outcome.observation),
+        verdict=scrub(outcome.verdict),
         route=outcome.route,
         tokens=execution.meter.tokens,
         cost_usd=execution.meter.cost_usd.quantize(Decimal("0.000001")),
         duration_seconds=execution.duration,
-        error=execution.error,
+        error=scrub_text(execution.error),
     )
+
+
+# The run's columns a step changes (update_run): saving only these keeps the step's UPDATE from
+# re-serialising the run's spec, policy and goal every step. A record writer that changes other
+# columns saves them itself (journeys.specs.write_task_spec).
+STEP_FIELDS = ["state", "seq", "attempt", "route", "used_tokens", "used_seconds", "used_usd", "status", "lease_owner",
+               "lease_expires_at", "finished_at", "status_reason", "resume_at", "updated_at"]
 
 
 def update_run(run: Run, execution: Execution, delta: dict) -> None:
@@ -201,7 +249,8 @@ def update_run(run: Run, execution: Execution, delta: dict) -> None:
         # Paused by the system (providers down, daily budget spent): the reaper resumes it.
         run.resume_at = now + timezone.timedelta(seconds=execution.pause_seconds)
         run.status_reason = outcome.reason
-    run.save()
+    run.status_reason = scrub_text(run.status_reason)
+    run.save(update_fields=STEP_FIELDS)
     if run.is_terminal and run.parent_id:
         services.wake_parent(run)
     if continuing:

@@ -14,6 +14,7 @@ from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
 from django.db.models import Q
 
+from handywriterz.pooling import release_connection
 from journeys.evidence import source_dict
 from journeys.models import Run, Source
 from journeys.models.evidence import SourceOrigin
@@ -40,7 +41,8 @@ def scholarly_service(run: Run) -> Scholarly:
         timeout=settings.HW_FETCH_TIMEOUT_SECONDS,
         user_agent=settings.HW_SCHOLARLY_USER_AGENT,
     )
-    return Scholarly(config=config, fetch_policy=fetch_policy, providers=tuple(settings.HW_SCHOLARLY_PROVIDERS))
+    return Scholarly(config=config, fetch_policy=fetch_policy, providers=tuple(settings.HW_SCHOLARLY_PROVIDERS),
+                     before_wait=release_connection)
 
 
 def corpus_location() -> dict[str, str]:

@@ -20,6 +20,7 @@ from journeys import dispatch, uploads
 from journeys.memory.profiles import profile_preferences
 from journeys.models import PAUSABLE_STATUSES, TERMINAL_STATUSES, Artifact, Chunk, Event, Run, RunStatus, Source, Step
 from journeys.policies import Policy, PolicyError, load_policy
+from journeys.redaction import scrub, scrub_text
 from journeys.state import merge_patch, replay
 
 
@@ -103,6 +104,7 @@ def resolve_budgets(defaults: dict[str, float], request: BudgetRequest) -> dict[
 
 
 def service_event(run: Run, kind: str, message: str, **data: Any) -> Event:
+    message, data = scrub_text(message), scrub(data)
     event = Event.objects.create(run=run, seq=None, kind=kind, message=message, data=data)
     payload = {"id": event.pk, "seq": None, "kind": kind, "message": message}
     transaction.on_commit(lambda: dispatch.publish_live(run.pk, payload))
@@ -164,7 +166,7 @@ def start_run(
             **limits,
         )
         for item in prepared:
-            uploads.store_upload(run, item)
+            warn_about_upload(run, uploads.store_upload(run, item), item)
         service_event(run, "created", f"Run created: {journey} journey, {run_spec['words']} words", spec=run.spec)
         ticket = dispatch.ticket_for(run)
         transaction.on_commit(lambda: dispatch.send_step(ticket))
@@ -300,7 +302,14 @@ def attach_upload(run_id: int, filename: str, data: bytes, by: str = "student") 
             raise InvalidRequest(f"run {run.pk} has already ended ({run.status}); start a new run for this file")
         key = uploads.store_upload(run, prepared)
         service_event(run, "upload", f"{by} uploaded {prepared.filename} ({prepared.words} words) as {key}", key=key)
+        warn_about_upload(run, key, prepared)
     return key
+
+
+def warn_about_upload(run: Run, key: str, prepared: uploads.PreparedUpload) -> None:
+    """What was neutralised in an upload (e.g. a PDF's JavaScript) is told to the student and operators."""
+    for warning in prepared.warnings:
+        service_event(run, "upload_warning", f"{prepared.filename}: {warning}", key=key)
 
 
 def reap_runs(limit: int = 500) -> int:

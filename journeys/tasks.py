@@ -2,7 +2,9 @@
 from __future__ import annotations
 
 from celery import shared_task
+from celery.utils.time import get_exponential_backoff_interval
 from django.conf import settings
+from django.db import InterfaceError, OperationalError
 
 from journeys import engine, services
 from journeys.memory import jobs as memory
@@ -10,15 +12,30 @@ from journeys.memory import jobs as memory
 
 @shared_task(
     name="journeys.tasks.advance_run_task",
+    bind=True,
     acks_late=True,
     ignore_result=True,
     # A hung step is killed after this; its lease, no longer renewed, then expires and the
     # reaper re-offers the step (journeys/leases.py).
     time_limit=settings.HW_STEP_TIME_LIMIT_SECONDS,
+    max_retries=settings.HW_STEP_DB_RETRIES,
 )
-def advance_run_task(run_id: int, seq: int) -> str:
-    """Idempotent by construction: a duplicate or late message fails the claim and does nothing."""
-    return engine.advance(run_id, seq)
+def advance_run_task(self, run_id: int, seq: int, owner: str = "") -> str:
+    """Idempotent by construction: a duplicate or late message fails the claim and does nothing.
+
+    The database unreachable (restarting, failing over, every pooled connection busy): the step
+    is sent again after an exponential, jittered pause instead of the message being dropped and
+    the run left to the reaper. The retry carries this attempt's lease owner, so a step that had
+    been claimed before the error is taken up again at once rather than after its lease expires;
+    if anyone else has taken the step meanwhile, or it was committed after all, the retry's claim
+    fails and it does nothing."""
+    owner = owner or engine.new_lease_owner()
+    try:
+        return engine.advance(run_id, seq, owner)
+    except (OperationalError, InterfaceError) as error:
+        pause = get_exponential_backoff_interval(
+            settings.HW_STEP_DB_RETRY_BACKOFF_SECONDS, self.request.retries, maximum=60, full_jitter=True)
+        raise self.retry(exc=error, countdown=pause, args=(run_id, seq), kwargs={"owner": owner}) from error
 
 
 @shared_task(name="journeys.tasks.reap_runs_task", ignore_result=True)

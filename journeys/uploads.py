@@ -48,6 +48,8 @@ class PreparedUpload:
     text: str
     content_type: str
     chunks: list[dict[str, str]] = field(default_factory=list)
+    # What was neutralised on the way in (a PDF's scripts, a misleading name): shown as events.
+    warnings: list[str] = field(default_factory=list)
 
     @property
     def words(self) -> int:
@@ -75,7 +77,8 @@ def prepare_upload(filename: str, data: bytes) -> PreparedUpload:
     if len(text.split()) < settings.HW_UPLOAD_MIN_WORDS:
         raise UploadRefused(f"{name}: no readable text was found in the file")
     chunks = [item.as_record() for item in extracted.chunks()]
-    return PreparedUpload(name, data, text, CONTENT_TYPES.get(extracted.kind, "application/octet-stream"), chunks)
+    return PreparedUpload(name, data, text, CONTENT_TYPES.get(extracted.kind, "application/octet-stream"), chunks,
+                          list(extracted.warnings))
 
 
 def upload_key(run: Run) -> str:

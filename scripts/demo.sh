@@ -58,7 +58,9 @@ say "worker started (pid $(<"$PIDFILE"), log $LOG)"
 # worker that is still importing; fail fast if it dies at startup.
 for _ in $(seq 120); do
   grep -q ' ready\.' "$LOG" 2>/dev/null && break
-  worker_alive >/dev/null || { tail -n 20 "$LOG" >&2; die "the celery worker exited during startup; see $LOG"; }
+  # kill -0, not worker_alive: until the forked shell has exec'd setsid and celery, its
+  # command line is still this script's, and that is no death.
+  kill -0 "$(<"$PIDFILE")" 2>/dev/null || { tail -n 20 "$LOG" >&2; die "the celery worker exited during startup; see $LOG"; }
   sleep 0.5
 done
 grep -q ' ready\.' "$LOG" || say "worker not ready after 60 s; starting the journey anyway (see $LOG)"

@@ -6,15 +6,24 @@
 # Setting DATABASE_URL / REDIS_URL (or CELERY_BROKER_URL) switches a service to
 # "external": we only check that it is reachable.
 #
-# Usage: scripts/services.sh up|down|status|env
+# Usage: scripts/services.sh up|down [pg|redis]  |  status|env
+#   up/down act on both services unless one is named (bench/chaos.py restarts them one at a time).
 #   env prints `export` lines; use as: set -a; eval "$(scripts/services.sh env)"; set +a
+# HW_STATE_DIR (default .hw) holds the data dir, logs, pid and lock files: a second, private
+# stack (e.g. the chaos run's) lives in its own directory with its own ports.
 set -euo pipefail
 
 PROJECT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd -P)"   # physical path: compared with /proc/*/cwd
-HW="$PROJECT/.hw"
+HW="${HW_STATE_DIR:-$PROJECT/.hw}"
 PGDATA_DIR="$HW/pgdata"
 PG_LOG="$HW/pg.log"
-PG_PORT="${HW_EMBEDDED_PG_PORT:-54329}"
+# The port: HW_EMBEDDED_PG_PORT if set; else the one this checkout's cluster was given when the
+# default was taken by another program (another checkout's cluster, say), kept in $HW/pg.port;
+# else 54329.
+PG_PORT_FILE="$HW/pg.port"
+if [[ -n ${HW_EMBEDDED_PG_PORT:-} ]]; then PG_PORT=$HW_EMBEDDED_PG_PORT
+elif [[ -s $PG_PORT_FILE ]]; then PG_PORT=$(<"$PG_PORT_FILE")
+else PG_PORT=54329; fi
 PG_DB=handywriterz
 REDIS_HOST=127.0.0.1
 REDIS_PORT="${HW_REDIS_PORT:-6379}"   # overridable mainly to test the start path next to a system Redis
@@ -204,6 +213,19 @@ max_connections = 200            # celery workers + pytest + runserver at once
 EOF
 }
 
+# The default port is taken (e.g. by another checkout's embedded cluster): take the next free
+# one and remember it, so `env`, `status` and later `up`s of this checkout agree on it.
+pg_pick_free_port() {
+  local port
+  for port in $(seq $((PG_PORT + 1)) $((PG_PORT + 70))); do
+    if ! port_open 127.0.0.1 "$port"; then
+      say "postgres: port $PG_PORT is used by another program; this checkout's cluster takes $port (kept in $PG_PORT_FILE)"
+      PG_PORT=$port; echo "$port" >"$PG_PORT_FILE"; return 0
+    fi
+  done
+  die "ports $PG_PORT-$((PG_PORT + 70)) on 127.0.0.1 are all in use; set HW_EMBEDDED_PG_PORT to a free port"
+}
+
 pg_start_if_needed() {
   local pid port
   if pid=$(pg_running_pid); then
@@ -221,8 +243,11 @@ pg_start_if_needed() {
         rm -f "$PGDATA_DIR/postmaster.pid"
       fi
     fi
-    port_open 127.0.0.1 "$PG_PORT" \
-      && die "port $PG_PORT on 127.0.0.1 is used by another program; set HW_EMBEDDED_PG_PORT to a free port"
+    if port_open 127.0.0.1 "$PG_PORT"; then
+      [[ -z ${HW_EMBEDDED_PG_PORT:-} ]] \
+        || die "port $PG_PORT on 127.0.0.1 is used by another program; set HW_EMBEDDED_PG_PORT to a free port"
+      pg_pick_free_port
+    fi
     # 9>&-: the server must not inherit (and hold forever) our services.lock descriptor.
     # shellcheck disable=SC2094  # pg_ctl and the server both append to pg.log; nothing reads it here
     as_pg "$PG_BIN/pg_ctl" -D "$PGDATA_DIR" -l "$PG_LOG" -w -t 60 -o "-p $PG_PORT" start >>"$PG_LOG" 2>&1 9>&- \
@@ -382,6 +407,24 @@ redis_status() {
   echo "redis: NOT reachable at ${hp/ /:} (start with scripts/services.sh up)"; return 1
 }
 
+# ---------------------------------------------------------------- secret key
+
+# Django refuses to start without SECRET_KEY when DEBUG is off; a checkout's own key is made once
+# (random, mode 600, gitignored .hw/) so sessions survive restarts. Production sets SECRET_KEY.
+local_secret_key() {
+  local file="$HW/secret_key" tmp key
+  if [[ ! -s $file ]]; then
+    mkdir -p "$HW"
+    tmp=$(mktemp "$HW/.secret_key.XXXXXX")
+    key=$(head -c 96 /dev/urandom | base64 -w0 | tr -d '+/=')
+    printf '%s\n' "${key:0:64}" >"$tmp"
+    chmod 600 "$tmp"
+    mv -n "$tmp" "$file"   # a concurrent `env` that won the race keeps its key
+    rm -f "$tmp"
+  fi
+  head -n1 "$file"
+}
+
 # ---------------------------------------------------------------- main
 
 with_lock() {   # serialise up/down: make -j or two terminals must not race initdb/pg_ctl
@@ -391,12 +434,17 @@ with_lock() {   # serialise up/down: make -j or two terminals must not race init
 }
 
 case "${1:-}" in
-  up)     with_lock; pg_up; redis_up ;;
-  down)   with_lock; pg_down; redis_down ;;
+  up|down)
+    [[ -z ${2:-} || ${2:-} == pg || ${2:-} == redis ]] || die "usage: scripts/services.sh $1 [pg|redis]"
+    with_lock
+    if [[ $1 == up ]]; then [[ ${2:-pg} == pg ]] && pg_up; [[ ${2:-redis} == redis ]] && redis_up
+    else [[ ${2:-pg} == pg ]] && pg_down; [[ ${2:-redis} == redis ]] && redis_down; fi
+    exit 0 ;;
   status) rc=0; pg_status || rc=1; redis_status || rc=1; exit $rc ;;
   env)
     printf 'export DATABASE_URL=%q\n' "${DATABASE_URL:-$(default_database_url)}"
     printf 'export REDIS_URL=%q\n' "$(effective_redis_url)"
+    printf 'export SECRET_KEY=%q\n' "${SECRET_KEY:-$(local_secret_key)}"
     ;;
-  *) die "usage: scripts/services.sh up|down|status|env" ;;
+  *) die "usage: scripts/services.sh up|down [pg|redis] | status | env" ;;
 esac

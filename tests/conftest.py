@@ -5,48 +5,19 @@ from __future__ import annotations
 import gc
 import json
 import os
-import signal
-import subprocess
-import sys
 import time
-from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 import redis
 from django.conf import settings
+from django.db.backends.signals import connection_created
 
-from tests.fakes.scholarly_server import ScholarlyServer
+from evaluation.fakes.scholarly_server import ScholarlyServer
+from evaluation.workers import DIE_WITH_PARENT, WorkerPool, dies_with_this_process, wait_for  # noqa: F401 - re-exported to tests
 
 ROOT = Path(__file__).resolve().parent.parent
 SCRIPT_NAME = os.environ["HW_SCRIPT_NAME"]
-
-
-def wait_for(predicate: Callable[[], object], timeout: float = 60.0, interval: float = 0.1, what: str = "condition"):
-    """Poll until `predicate()` is truthy; fail the test with `what` after `timeout` seconds."""
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        value = predicate()
-        if value:
-            return value
-        time.sleep(interval)
-    raise AssertionError(f"timed out after {timeout:.0f} s waiting for {what}")
-
-
-# `python -c DIE_WITH_PARENT PARENT_PID ARGS...` asks the kernel to SIGKILL the process when its
-# parent dies (even by SIGKILL, e.g. a CI timeout: no fixture teardown runs), then execs
-# `python ARGS...`; a parent already gone by then ends it at once. An orphaned worker would keep
-# the test database open, so the next session could not recreate it, and would eat that session's
-# tasks. Celery's prefork children already die with their parent (celery.concurrency.prefork).
-DIE_WITH_PARENT = (
-    "import ctypes, os, signal, sys; ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGKILL); "
-    "os.getppid() == int(sys.argv[1]) or os._exit(1); os.execv(sys.executable, [sys.executable, *sys.argv[2:]])"
-)
-
-
-def dies_with_this_process(*python_args: str) -> list[str]:
-    """The command line of `python *python_args`, killed by the kernel when this process dies."""
-    return [sys.executable, "-c", DIE_WITH_PARENT, str(os.getpid()), *python_args]
 
 
 def subprocess_env() -> dict[str, str]:
@@ -60,49 +31,23 @@ def subprocess_env() -> dict[str, str]:
     return env
 
 
-class Workers:
-    """Celery worker subprocesses (prefork) with an embedded beat for the lease reaper."""
+def flush_loses_no_deadlock(sender, connection, **kwargs) -> None:
+    """This process's sessions wait 30 s before they look for a deadlock, the workers' 1 s: when a
+    test's TRUNCATE (pytest-django's flush) and a worker's late transaction (a lesson distilled
+    after the run ended, the beat's scheduler) lock each other, the worker's step is the one
+    PostgreSQL cancels (and retries), not the flush that leaves the next test a clean database."""
+    with connection.cursor() as cursor:
+        cursor.execute("SET deadlock_timeout = '30s'")
+
+
+connection_created.connect(flush_loses_no_deadlock, weak=False)
+
+
+class Workers(WorkerPool):
+    """The tests' worker pool: evaluation.workers.WorkerPool on the test database's environment."""
 
     def __init__(self, log_dir: Path, env: dict[str, str] | None = None) -> None:
-        self.log_dir = log_dir
-        self.env = env or {}
-        self.processes: list[subprocess.Popen] = []
-        self.started = 0
-
-    def start(self, concurrency: int = 2, beat: bool = True, extra_env: dict | None = None) -> subprocess.Popen:
-        self.started += 1
-        log = self.log_dir / f"worker-{self.started}.log"
-        command = dies_with_this_process(
-            "-m", "celery", "-A", "handywriterz", "worker", "--loglevel=INFO", f"--concurrency={concurrency}",
-            f"--hostname=test{self.started}@%h", "--without-mingle", "--without-gossip",
-        )
-        if beat:
-            command += ["-B", "-s", str(self.log_dir / f"beat-schedule-{self.started}")]
-        env = {**subprocess_env(), **self.env, **(extra_env or {})}
-        process = subprocess.Popen(
-            command, cwd=ROOT, env=env, stdout=log.open("w"), stderr=subprocess.STDOUT, start_new_session=True
-        )
-        self.processes.append(process)
-        wait_for(lambda: "ready." in log.read_text(errors="replace") or process.poll() is not None, 60, 0.2, "worker ready")
-        assert process.poll() is None, f"worker exited early:\n{log.read_text()[-3000:]}"
-        return process
-
-    def kill(self, process: subprocess.Popen) -> None:
-        """SIGKILL the worker and its pool children: no warm shutdown, nothing acknowledged."""
-        os.killpg(process.pid, signal.SIGKILL)
-        process.wait(10)
-        self.processes.remove(process)
-
-    def stop_all(self) -> None:
-        for process in list(self.processes):
-            if process.poll() is None:
-                os.killpg(process.pid, signal.SIGTERM)
-                try:
-                    process.wait(15)
-                except subprocess.TimeoutExpired:
-                    os.killpg(process.pid, signal.SIGKILL)
-                    process.wait(5)
-            self.processes.remove(process)
+        super().__init__(log_dir, {**subprocess_env(), **(env or {})})
 
 
 @pytest.fixture(scope="session")
@@ -149,7 +94,7 @@ def redis_client() -> redis.Redis:
 
 @pytest.fixture(scope="session")
 def scholarly_server():
-    """The fake scholarly APIs on 127.0.0.1 (tests/fakes/scholarly_server.py), started before any
+    """The fake scholarly APIs on 127.0.0.1 (evaluation/fakes/scholarly_server.py), started before any
     worker so every worker gets its base URLs; tests change corpus and knobs, then reset them."""
     server = ScholarlyServer(ROOT / "tests" / "fixtures" / "corpora" / "urban_heat").start()
     yield server
@@ -236,3 +181,12 @@ def student(transactional_db):
     from django.contrib.auth import get_user_model
 
     return get_user_model().objects.create_user("student", password="a-long-passphrase-1")
+
+
+@pytest.fixture
+def still_student(db):
+    """A student on the test's own transaction: nothing commits, so no step of their runs reaches
+    the session's worker, whose interpreter would otherwise change the run while it is compared."""
+    from django.contrib.auth import get_user_model
+
+    return get_user_model().objects.create_user("still-student", password="a-long-passphrase-1")

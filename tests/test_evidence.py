@@ -23,8 +23,8 @@ RECORD = {
 }
 
 
-def test_a_source_record_is_written_once_and_searchable(student):
-    run = services.start_run(student, "write", "Write about urban heat", words=200)
+def test_a_source_record_is_written_once_and_searchable(still_student):
+    run = services.start_run(still_student, "write", "Write about urban heat", words=200)
 
     write_source(run, 1, RECORD)
     write_source(run, 2, RECORD)  # a redelivered step writes nothing twice

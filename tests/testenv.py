@@ -17,6 +17,8 @@ _base_redis = os.environ.get("REDIS_URL", "redis://127.0.0.1:6379/0")
 # HW_TEST_ID keeps concurrent test sessions on one machine (several checkouts) apart.
 SUFFIX = os.environ.get("HW_TEST_ID", "")
 TEST_ENV = {
+    # Settings refuse to start without one (DEBUG is off); a fixed key for tests only.
+    "SECRET_KEY": "test-only-secret-key-8f3c1a9e5b7d2f4a6c8e0b1d3f5a7c9e1b3d5f7a9c",
     "HW_TEST_DATABASE_NAME": f"test_handywriterz{SUFFIX}",
     "HW_SCRIPT_NAME": f"default{SUFFIX}",
     "REDIS_URL": os.environ.get("HW_TEST_REDIS_URL", _redis_db(_base_redis, 15)),

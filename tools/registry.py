@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import json
 import time
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field, replace
 from functools import cache
 from typing import Any
@@ -95,8 +95,12 @@ class ToolRegistry:
     """Tools visible to one caller: the built-ins and the given database definitions."""
 
     def __init__(self, definitions: Iterable[ToolDefinition] = (), *, limits: SandboxLimits = SandboxLimits(),
-                 builtins: dict[str, str] | None = None, options: dict[str, Any] | None = None) -> None:
+                 builtins: dict[str, str] | None = None, options: dict[str, Any] | None = None,
+                 before_wait: Callable[[], None] = lambda: None) -> None:
         self.limits = limits
+        # Runs before every tool call (the engine gives the step's pooled database connection
+        # back while the tool runs: handywriterz.pooling).
+        self.before_wait = before_wait
         # Settings the caller passes down for nodes that use this view (e.g. "ingest_limits").
         self.options = options or {}
         self.builtins = BUILTIN_TOOLS if builtins is None else builtins
@@ -115,19 +119,26 @@ class ToolRegistry:
     def describe(self) -> list[dict[str, Any]]:
         return [self.get(name).summary() for name in self.names()]
 
-    def call(self, name: str, arguments: dict[str, Any]) -> ToolResult:
-        return self.call_definition(self.get(name), arguments)
+    def call(self, name: str, arguments: dict[str, Any], *, idempotency_key: str = "") -> ToolResult:
+        return self.call_definition(self.get(name), arguments, idempotency_key=idempotency_key)
 
-    def call_definition(self, definition: ToolDefinition, arguments: dict[str, Any]) -> ToolResult:
-        """Validate the arguments, execute, validate the result; raise a ToolError subclass."""
+    def call_definition(self, definition: ToolDefinition, arguments: dict[str, Any], *,
+                        idempotency_key: str = "") -> ToolResult:
+        """Validate the arguments, execute, validate the result; raise a ToolError subclass.
+
+        A tool whose spec says it is not idempotent (it changes something outside: an OpenAPI
+        POST, code that writes to a declared host) gets `idempotency_key` on its requests as an
+        `Idempotency-Key` header, so a step re-run after a crash does not repeat the effect."""
         base = {"tool": definition.name, "version": definition.version, "arguments": arguments}
         problems = definition.spec.argument_problems(arguments)
         if problems:
             message = f"{definition.name}: invalid arguments: {'; '.join(problems)}"
             raise ToolArgumentsInvalid(message, {**base, "problems": problems})
+        self.before_wait()
         started = time.monotonic()
         limits = replace(self.limits, wall_seconds=min(self.limits.wall_seconds, definition.spec.timeout))
-        execution: Execution = import_string(EXECUTORS[definition.kind])(definition, arguments, limits)
+        key = "" if definition.spec.idempotent else idempotency_key
+        execution: Execution = import_string(EXECUTORS[definition.kind])(definition, arguments, limits, key)
         duration = time.monotonic() - started
         base["trace"] = execution.trace[-5:]
         if not execution.ok:
@@ -169,7 +180,9 @@ def builtin_tool(path: str) -> BuiltinTool:
     return import_string(path)
 
 
-def execute_builtin(definition: ToolDefinition, arguments: dict[str, Any], limits: SandboxLimits) -> Execution:
+def execute_builtin(definition: ToolDefinition, arguments: dict[str, Any], limits: SandboxLimits,
+                    idempotency_key: str = "") -> Execution:
+    """Built-ins are in-process functions (read-only searches); they take no key."""
     tool = builtin_tool(BUILTIN_TOOLS.get(definition.name, definition.implementation))
     try:
         return Execution(ok=True, result=tool.function(arguments))
@@ -177,10 +190,13 @@ def execute_builtin(definition: ToolDefinition, arguments: dict[str, Any], limit
         return Execution(ok=False, error=f"{type(error).__name__}: {error}")
 
 
-def execute_code(definition: ToolDefinition, arguments: dict[str, Any], limits: SandboxLimits) -> Execution:
-    """Database code always runs in the sandbox, with only the spec's hosts reachable."""
+def execute_code(definition: ToolDefinition, arguments: dict[str, Any], limits: SandboxLimits,
+                 idempotency_key: str = "") -> Execution:
+    """Database code always runs in the sandbox, with only the spec's hosts reachable; the key
+    goes on every request it makes."""
+    headers = {"Idempotency-Key": idempotency_key} if idempotency_key else {}
     try:
-        report = run_code(definition.code, arguments, hosts=definition.spec.hosts, limits=limits)
+        report = run_code(definition.code, arguments, hosts=definition.spec.hosts, limits=limits, headers=headers)
     except SandboxUnavailable as error:
         return Execution(ok=False, error=str(error), limit="sandbox_unavailable")
     if report.ok:

@@ -17,8 +17,10 @@ from django.db.models import Max, Q
 from django.utils import timezone
 from django.utils.module_loading import import_string
 
+from handywriterz.pooling import release_connection
 from tools.ingest import openapi
 from tools.models import RepairAttempt, Tool, ToolStatus, ToolVersion
+from tools.netguard import NetPolicy
 from tools.registry import ToolRegistry
 from tools.sandbox import SandboxLimits
 from tools.spec import InvalidSpec, ToolDefinition, ToolSpec
@@ -32,7 +34,12 @@ class ToolServiceError(ValueError):
 
 
 def sandbox_limits() -> SandboxLimits:
-    return SandboxLimits(**settings.HW_SANDBOX_LIMITS)
+    return SandboxLimits(**settings.HW_SANDBOX_LIMITS, allowed_hosts=tuple(settings.HW_TOOL_OFFER_ALLOWED_HOSTS))
+
+
+def net_policy() -> NetPolicy:
+    """The SSRF guard's policy for tool documents and tool calls (tools.netguard)."""
+    return NetPolicy.allowing(settings.HW_TOOL_OFFER_ALLOWED_HOSTS)
 
 
 def ingest_limits() -> openapi.IngestLimits:
@@ -60,7 +67,8 @@ def registry_for_run(run: Any) -> ToolRegistry:
         if current is None or version.status == ToolStatus.ACTIVE or current.status != ToolStatus.ACTIVE:
             chosen[version.tool.name] = version
     return ToolRegistry([definition_of(version) for version in chosen.values()], limits=sandbox_limits(),
-                        options={"ingest_limits": ingest_limits(), "offer_allowed_hosts": settings.HW_TOOL_OFFER_ALLOWED_HOSTS})
+                        options={"ingest_limits": ingest_limits(), "offer_allowed_hosts": settings.HW_TOOL_OFFER_ALLOWED_HOSTS},
+                        before_wait=release_connection)
 
 
 def next_number(tool: Tool) -> int:
@@ -147,7 +155,7 @@ def store_candidates(tools: list[dict[str, Any]], *, by: str, why: str) -> list[
 def ingest_openapi(*, url: str = "", document: bytes | str = b"", by: str, why: str = "", family: str = "") -> list[ToolVersion]:
     """Operators: validate an OpenAPI document (URL or upload) and store its operations as candidates."""
     limits = ingest_limits()
-    raw = openapi.fetch_document(url, limits) if url else document
+    raw = openapi.fetch_document(url, limits, net_policy()) if url else document
     if not raw:
         raise ToolServiceError("give an OpenAPI document: a URL or the document itself")
     tools = openapi.build_tools(openapi.parse_document(raw, limits), source_url=url, family=family, limits=limits)

@@ -8,14 +8,16 @@ Sending never raises into the caller: a mail server being down must not stop a r
 from __future__ import annotations
 
 import logging
+from urllib.parse import urlsplit
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
-from django.core.mail import send_mail
+from django.core.mail import EmailMessage
 from django.db import transaction
 from django.db.models import F
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.http import urlsafe_base64_encode
 
 from turnitin.models import CHECKER_GROUP, Notification, TurnitinCycle
 
@@ -88,6 +90,16 @@ def notify_released(cycle: TurnitinCycle, checker_email: str, why: str) -> None:
     )
 
 
+def message_id(notification: Notification) -> str:
+    """The email's Message-ID, fixed by the notification row: its idempotency key. A worker that
+    died after handing a message to the mail server and before marking it sent makes the sweep
+    send it again; the repeat has the same Message-ID, so mail servers and clients that drop
+    repeats of one Message-ID show it once (SMTP offers nothing stronger)."""
+    host = urlsplit(settings.HW_SITE_URL).hostname or "handywriterz.local"
+    created = urlsafe_base64_encode(notification.created_at.isoformat().encode()) if notification.created_at else "0"
+    return f"<hw-notification-{notification.pk}.{created}@{host}>"
+
+
 def send_notifications(ids: list[int]) -> int:
     """Send the unsent ones among `ids`; each is claimed by a conditional update first so two
     senders never both send it. Returns how many were sent."""
@@ -99,7 +111,8 @@ def send_notifications(ids: list[int]) -> int:
         if not claimed:
             continue
         try:
-            send_mail(notification.subject, notification.body, None, [notification.recipient], fail_silently=False)
+            EmailMessage(notification.subject, notification.body, None, [notification.recipient],
+                         headers={"Message-ID": message_id(notification)}).send(fail_silently=False)
         except Exception as error:  # noqa: BLE001 - SMTP errors of every kind: retried by the sweep
             logger.warning("notification %s to %s not sent: %s", notification.pk, notification.recipient, error)
             Notification.objects.filter(pk=notification.pk).update(last_error=str(error)[:500])

@@ -1,8 +1,10 @@
 """Decide what an upload really is from its bytes; the file name only tells text from Markdown.
 
 Refused here, with the reason: empty files, legacy / password-protected Word (OLE2 containers),
-RTF, ZIP archives that are not Word documents, images and executables, and anything that does not
-decode as text with almost no control characters ("binary junk").
+RTF, ZIP archives that are not Word documents, images and executables, HTML pages (a page is not
+a draft, and may carry scripts), text that claims to be a binary format by its name (an
+"essay.docx" that is really text or HTML), and anything that does not decode as text with
+almost no control characters ("binary junk").
 """
 from __future__ import annotations
 
@@ -25,6 +27,9 @@ _KNOWN_BINARY = {
 }
 _OLE2 = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 MARKDOWN_SUFFIXES = (".md", ".markdown", ".mdown")
+# Names that promise a binary document: text content under them is a disguise, not a draft.
+BINARY_SUFFIXES = (".docx", ".doc", ".pdf", ".odt", ".rtf")
+_HTML_STARTS = ("<!doctype html", "<html", "<head", "<body", "<script", "<iframe", "<svg")
 # Share of control characters tolerated in decoded text: a stray form feed is fine, binary is not.
 MAX_CONTROL_SHARE = 0.005
 
@@ -45,7 +50,13 @@ def sniff_kind(data: bytes, filename: str) -> str:
     for magic, what in _KNOWN_BINARY.items():
         if data.startswith(magic):
             raise UnsupportedDocument(f"this is {what}, not a DOCX, PDF or text document")
-    decode_text(data)
+    text = decode_text(data)
+    if text[:4096].lstrip("\ufeff \t\r\n").lower().startswith(_HTML_STARTS):
+        raise UnsupportedDocument("this is an HTML page, not a DOCX, PDF or text document; save it as one of those")
+    if filename.lower().endswith(BINARY_SUFFIXES):
+        suffix = filename.lower().rsplit(".", 1)[-1].upper()
+        raise UnsupportedDocument(f"the file is named as a {suffix} document but its content is plain text; "
+                                  "upload the real document, or the text as a .txt file")
     return "markdown" if filename.lower().endswith(MARKDOWN_SUFFIXES) else "text"
 
 

@@ -44,6 +44,34 @@ def docx_paragraphs(data: bytes) -> list[str]:
     return [] if body is None else list(_block_texts(body))
 
 
+def check_docx_parts(data: bytes) -> None:
+    """For readers that parse a DOCX themselves (python-docx, lxml): refuse zip bombs (part count,
+    total size, ratio) and any XML part with a DTD, entities or external references (defusedxml),
+    before they open it. UnsafeDocument / UnsupportedDocument say why."""
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as archive:
+            _check_archive(archive)
+            for member in archive.infolist():
+                if member.filename.endswith((".xml", ".rels")):
+                    with archive.open(member) as part:
+                        _check_xml(member.filename, part.read(MAX_DOCUMENT_XML + 1))
+    except (zipfile.BadZipFile, ValueError, NotImplementedError) as error:
+        if isinstance(error, UnsafeDocument | UnsupportedDocument):
+            raise
+        raise UnsupportedDocument(f"the Word document is a damaged archive ({error})") from error
+
+
+def _check_xml(name: str, xml: bytes) -> None:
+    if len(xml) > MAX_DOCUMENT_XML:
+        raise UnsafeDocument(f"the part {name} is larger than it declared (a zip bomb?)")
+    try:
+        fromstring(xml, forbid_dtd=True)
+    except DefusedXmlException as error:
+        raise UnsafeDocument(f"the part {name} contains forbidden XML constructs ({type(error).__name__})") from error
+    except ParseError as error:
+        raise UnsupportedDocument(f"the part {name} is damaged XML ({error})") from error
+
+
 def _check_archive(archive: zipfile.ZipFile) -> None:
     members = archive.infolist()
     if len(members) > MAX_PARTS:

@@ -68,6 +68,9 @@ class ScriptedModel(CustomLLM):
     ``hw:scripted:<name>:release:<hold>`` exists (at most ``hold_max`` seconds, default 60), which
     lets a test act while a step is provably in flight. Without ``text`` or ``error`` the offline
     model answers.
+
+    Standing faults (the evaluation harness's provider faults): while ``hw:scripted:<name>:down``
+    exists every call fails with 503; ``hw:scripted:<name>:latency`` (seconds) delays every call.
     """
 
     def __init__(self, redis_url: str) -> None:
@@ -79,6 +82,7 @@ class ScriptedModel(CustomLLM):
     def completion(self, model: str, messages: list, *args: Any, **kwargs: Any) -> ModelResponse:
         name = model.split("/", 1)[-1]
         task, inputs = parse_task_block(messages)
+        self._standing_faults(name)
         item = self.redis.lpop(f"hw:scripted:{name}:{task}") or self.redis.lpop(f"hw:scripted:{name}:*")
         self.redis.incr(f"hw:scripted:{name}:calls")
         if item is None:
@@ -92,6 +96,14 @@ class ScriptedModel(CustomLLM):
             raise CustomLLMError(status_code=int(answer["error"]), message=answer.get("message", "scripted failure"))
         text = answer["text"] if "text" in answer else offline.answer(task, inputs)
         return _respond(kwargs["model_response"], model, messages, text)
+
+    def _standing_faults(self, name: str) -> None:
+        latency, down = self.redis.mget(f"hw:scripted:{name}:latency", f"hw:scripted:{name}:down")
+        if latency:
+            time.sleep(float(latency))
+        if down:
+            self.redis.incr(f"hw:scripted:{name}:calls")
+            raise CustomLLMError(status_code=503, message=f"scripted provider {name} is down")
 
     def _hold(self, key: str, limit: float) -> None:
         deadline = time.monotonic() + limit

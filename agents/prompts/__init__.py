@@ -18,6 +18,8 @@ from typing import Any
 
 from jinja2 import Environment, FileSystemLoader, StrictUndefined
 
+from agents.integrity import as_data
+
 TEMPLATE_DIR = Path(__file__).parent / "templates"
 _TASK = re.compile(r"<task>(.*?)</task>", re.DOTALL)
 _INPUT = re.compile(r"<input>(.*?)</input>", re.DOTALL)
@@ -29,12 +31,15 @@ class UnknownPrompt(LookupError):
 
 @cache
 def _environment() -> Environment:
-    return Environment(
+    environment = Environment(
         loader=FileSystemLoader(TEMPLATE_DIR),
         undefined=StrictUndefined,
         autoescape=False,
         keep_trailing_newline=True,
     )
+    # `{{ text | data }}`: untrusted text that cannot close or open the prompt's blocks.
+    environment.filters["data"] = as_data
+    return environment
 
 
 def known_prompts() -> list[str]:
@@ -52,7 +57,9 @@ def render_prompt(task: str, inputs: dict[str, Any], *, schema: dict | None = No
         raise UnknownPrompt(f"unknown prompt {task!r}; known: {', '.join(known_prompts())}")
     environment = _environment()
     body = environment.get_template(f"{task}.j2").render(**inputs).strip()
-    block = f"<task>{task}</task>\n<input>{json.dumps(inputs, ensure_ascii=False, default=str)}</input>"
+    # "<" is escaped inside the JSON (same value once decoded), so no input text can end the block.
+    encoded = json.dumps(inputs, ensure_ascii=False, default=str).replace("<", "\\u003c")
+    block = f"<task>{task}</task>\n<input>{encoded}</input>"
     if schema is not None:
         block += f"\n<schema>{json.dumps(schema)}</schema>\nAnswer with JSON only."
     return [
@@ -67,7 +74,8 @@ def parse_task_block(messages: list[dict]) -> tuple[str, dict[str, Any]]:
         if message.get("role") != "user":
             continue
         content = message.get("content") or ""
-        task, payload = _TASK.search(content), _INPUT.search(content)
-        if task and payload:
-            return task.group(1).strip(), json.loads(payload.group(1))
+        # The machine block is appended last: the last match is ours, whatever quoted text says.
+        tasks, payloads = _TASK.findall(content), _INPUT.findall(content)
+        if tasks and payloads:
+            return tasks[-1].strip(), json.loads(payloads[-1])
     raise ValueError("no <task>/<input> block in the conversation")

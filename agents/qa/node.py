@@ -9,8 +9,9 @@ from __future__ import annotations
 from typing import Any
 
 from agents.citing import cited_pairs
-from agents.common import sections_of, spec_of
+from agents.common import TOO_FEW_SOURCES, sections_of, spec_of
 from agents.contracts import ArtifactOut, EventNote, NodeContext, Outcome
+from agents.integrity import source_flags
 from agents.qa import originality
 from agents.qa.claims import audit_and_check
 from agents.qa.extra import extra_checks
@@ -61,6 +62,10 @@ def qa_step(context: NodeContext, step: dict[str, Any]) -> Outcome:
                 "passages repeat a source's words without quotation: " + " | ".join(f"\"{run}\"" for run in copied.passages[:3])
             )
     failures, warnings = global_checks(context, sections, texts, sources, checks)
+    # Prose should cite what was asked for (a rewrite keeps the student's own citations; a deck
+    # rebuilt around other passages is not yet reliable offline, so slides keep the warning).
+    if cites_expected:
+        source_repair(cited_keys(context, texts), sources, texts, spec.min_sources, repairs, warnings)
     for issue in argument_issues(context.llm, (context.state.get("plan") or {}).get("title", ""), spec.topic or context.goal,
                                  spec.deliverable, sections, texts):
         if issue["severity"] == "major":
@@ -71,7 +76,17 @@ def qa_step(context: NodeContext, step: dict[str, Any]) -> Outcome:
     for index, problems in more_repairs.items():
         repairs.setdefault(index, []).extend(problems)
     warnings += more_warnings
+    checks["integrity"] = untrusted_instructions(context)
+    warnings += [f"source {flag['source']} contains instruction-like text (treated as data, not followed): "
+                 f"\"{flag['phrases'][0]}\"" for flag in checks["integrity"]]
     return qa_outcome(context, checks, repairs, failures, warnings)
+
+
+def untrusted_instructions(context: NodeContext) -> list[dict[str, Any]]:
+    """Sources (retrieved or uploaded) whose text reads like instructions to the agents."""
+    reader = context.services["evidence"]
+    return source_flags((item["key"], [item["csl"].get("abstract") or "", *(row["text"] for row in reader.chunks(item["key"]))])
+                        for item in reader.sources())
 
 
 def global_checks(context: NodeContext, sections: list[dict], texts: list[str], sources: dict[str, dict],
@@ -87,15 +102,38 @@ def global_checks(context: NodeContext, sections: list[dict], texts: list[str], 
         checks["audit"]["bibliography"] = len(rendered.bibliography)
     except (CitationError, UnknownStyle) as error:
         failures.append(f"the citations do not render in {spec.style}: {error}")
-    # A research pack cites most of its works in the annotations and the matrix, not the synthesis.
-    stored = context.state.get("artifacts") or {}
-    extra = "\n\n".join(context.read_artifact(name) for name in PACK_PARTS if name in stored)
-    cited = {key for key, _ in cited_pairs(f"{draft}\n\n{extra}")}
+    cited = cited_keys(context, texts)
     checks["audit"]["cited_sources"] = len(cited)
     wanted = min(spec.min_sources, len(sources))
     if sources and len(cited) < wanted:
         warnings.append(f"{len(cited)} distinct sources cited; {spec.min_sources} were asked for")
     return failures, warnings
+
+
+def cited_keys(context: NodeContext, texts: list[str]) -> set[str]:
+    """The sources the piece cites; a research pack cites most of its works in the annotations and
+    the matrix, not the synthesis."""
+    stored = context.state.get("artifacts") or {}
+    extra = "\n\n".join(context.read_artifact(name) for name in PACK_PARTS if name in stored)
+    return {key for key, _ in cited_pairs("\n\n".join([*texts, extra]))}
+
+
+def source_repair(cited: set[str], sources: dict[str, dict], texts: list[str], min_sources: int,
+                  repairs: dict[int, list[str]], warnings: list[str]) -> None:
+    """Fewer distinct sources cited than asked for while retrieved ones sit unused: revise the
+    written section citing the fewest (the Writer then draws on the unused sources first). The
+    Critic's max_repairs still bounds it; what is left stays a warning in the deliverable."""
+    unused = [key for key in sources if key not in cited]
+    if len(cited) >= min(min_sources, len(sources)) or not unused:
+        return
+    written = [index for index, text in enumerate(texts) if text]
+    if not written:
+        return
+    index = min(written, key=lambda item: (len({key for key, _ in cited_pairs(texts[item])}), -item))
+    repairs.setdefault(index, []).append(
+        f"{TOO_FEW_SOURCES}: {len(cited)} of the {min_sources} asked for; draw on {', '.join(unused[:5])}"
+    )
+    warnings[:] = [item for item in warnings if "distinct sources cited" not in item]
 
 
 def qa_outcome(
@@ -120,11 +158,14 @@ def qa_outcome(
                    "max_copied_share": max([item["share"] for item in checks["originality"].values()] or [0.0])},
         "repairs": [{"section": index, "problems": problems[:8]} for index, problems in sorted(repairs.items())],
         "failures": failures, "warnings": list(dict.fromkeys(warnings))[:20],
+        "flagged_sources": [flag["source"] for flag in checks.get("integrity", [])],
     }
     return Outcome(
         route="reflect",
         delta={"qa": state},
-        events=[EventNote("qa", summary, {"passed": passed, "claim_support": rate})],
+        events=[EventNote("qa", summary, {"passed": passed, "claim_support": rate}),
+                *(EventNote("integrity", f"QA flagged source {flag['source']}: it contains instruction-like text, "
+                            "treated as data and not followed", flag) for flag in checks.get("integrity", []))],
         artifacts=[ArtifactOut("qa-report", "\n".join(report) + "\n", kind="report")],
         observation={"status": "done", "passed": passed,
                      "signature": f"qa {'passed' if passed else 'failed'}: sections {sorted(repairs)} {len(failures)} failures"},

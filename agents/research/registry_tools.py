@@ -48,7 +48,9 @@ def search_with_tools(context: NodeContext, queries: list[str], tools: list[dict
         search.tried.append(label(summary))
         for query in queries[:QUERIES_PER_TOOL]:
             try:
-                answer = registry.call(summary["name"], search_arguments(summary, query))
+                arguments = search_arguments(summary, query)
+                answer = registry.call(summary["name"], arguments,
+                                       idempotency_key=context.effect_key("tool", summary["name"], arguments))
             except ToolArgumentsInvalid:
                 break
             except ToolError as error:

@@ -131,8 +131,12 @@ def relevant_lessons(
 
 def write_lesson_use(run: Run, seq: int, data: dict[str, Any]) -> None:
     """RECORD_WRITERS "lesson_use": count that a step acted on these lessons (in its transaction)."""
-    ids = [int(lesson_id) for lesson_id in data.get("lessons", [])]
-    Lesson.objects.filter(pk__in=ids).update(uses=F("uses") + 1, last_used_at=timezone.now())
+    ids = sorted({int(lesson_id) for lesson_id in data.get("lessons", [])})
+    # Lock the rows in id order first: concurrent steps counting overlapping lessons in different
+    # orders deadlocked under load (bench/load.py), since an UPDATE ... WHERE id IN (...) locks
+    # rows in scan order.
+    locked = list(Lesson.objects.select_for_update().filter(pk__in=ids).order_by("pk").values_list("pk", flat=True))
+    Lesson.objects.filter(pk__in=locked).update(uses=F("uses") + 1, last_used_at=timezone.now())
 
 
 def retire_lessons(ids: list[int], by: str, reason: str = "") -> int:

@@ -2,6 +2,7 @@
 RouteRulesMiddleware); each view validates a form, calls one service and renders or redirects."""
 from __future__ import annotations
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import login
 from django.core.paginator import Paginator
@@ -144,3 +145,11 @@ def run_download(request: HttpRequest, run_id: int, name: str) -> HttpResponse:
     if artifact is None:
         raise Http404("no such file")
     return reports.artifact_response(artifact)
+
+
+def locked_out(request: HttpRequest, original_response=None, credentials: dict | None = None) -> HttpResponse:
+    """django-axes' answer to a log-in of a locked-out username and address (AXES_LOCKOUT_CALLABLE):
+    the portal's page with a clear message and 429, never the credentials asked for again."""
+    minutes = max(1, round(settings.AXES_COOLOFF_TIME.total_seconds() / 60))
+    context = {"failure_limit": settings.AXES_FAILURE_LIMIT, "minutes": minutes}
+    return render(request, "registration/locked_out.html", context, status=429)

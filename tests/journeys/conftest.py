@@ -5,9 +5,9 @@ from pathlib import Path
 
 import pytest
 
+from evaluation.fakes.scholarly_server import ScholarlyServer
 from journeys.models import Run
 from tests.conftest import wait_for
-from tests.fakes.scholarly_server import ScholarlyServer
 
 CORPORA = Path(__file__).resolve().parent.parent / "fixtures" / "corpora"
 

@@ -34,16 +34,16 @@ def test_a_bad_field_is_refused_before_any_run_exists(db, student, fields, messa
         ("huge.txt", b"a" * 200_000_000, "huge.txt: the file is 200.0 MB; the limit is"),
     ],
 )
-def test_a_bad_upload_is_refused_and_stored_data_is_kept(db, student, filename, data, message):
+def test_a_bad_upload_is_refused_and_stored_data_is_kept(still_student, filename, data, message):
     # given a run with an upload already stored
-    run = services.start_run(student, "write", GOAL, files=[services.uploads.UploadedFile("draft.txt", DRAFT)])
+    run = services.start_run(still_student, "write", GOAL, files=[services.uploads.UploadedFile("draft.txt", DRAFT)])
     before = (list(Artifact.objects.values_list("pk", "sha256")), list(Source.objects.values_list("pk", "key")), run.spec)
 
     # when a bad file is attached to it, or starts a new run
     with pytest.raises(services.InvalidRequest, match=message.replace("(", r"\(")):
         services.attach_upload(run.pk, filename, data)
     with pytest.raises(services.InvalidRequest, match=message.replace("(", r"\(")):
-        services.start_run(student, "write", GOAL, files=[services.uploads.UploadedFile(filename, data)])
+        services.start_run(still_student, "write", GOAL, files=[services.uploads.UploadedFile(filename, data)])
 
     # then nothing stored changed and no run was added
     run.refresh_from_db()

@@ -49,14 +49,14 @@ def test_a_bad_request_is_refused_before_any_run_exists(db, student, journey, kw
         ("huge.txt", b"a" * 200_000_000, "huge.txt: the file is 200.0 MB; the limit is"),
     ],
 )
-def test_a_bad_document_is_refused_and_the_stored_draft_is_kept(db, student, journey, filename, data, message):
+def test_a_bad_document_is_refused_and_the_stored_draft_is_kept(still_student, journey, filename, data, message):
     # given a run with a good draft stored
-    run = services.start_run(student, journey, "Urban heat islands and public health", files=[DRAFT])
+    run = services.start_run(still_student, journey, "Urban heat islands and public health", files=[DRAFT])
     before = (list(Artifact.objects.values_list("pk", "sha256")), list(Source.objects.values_list("pk", "key")), run.spec)
 
     # when a bad file starts another run, or is attached to this one
     with pytest.raises(services.InvalidRequest, match=message):
-        services.start_run(student, journey, "Urban heat islands and public health", files=[UploadedFile(filename, data)])
+        services.start_run(still_student, journey, "Urban heat islands and public health", files=[UploadedFile(filename, data)])
     with pytest.raises(services.InvalidRequest, match=message):
         services.attach_upload(run.pk, filename, data)
 

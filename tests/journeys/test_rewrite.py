@@ -44,3 +44,18 @@ def test_rewrite_keeps_meaning_and_citations_and_improves_the_draft(worker, scri
     assert "Pretendle" in deliverable.split("## References")[1]
     assert run.state["qa"]["passed"], run.state["qa"]
     assert_citations_resolve(run, minimum=4)
+
+
+def test_a_rewrite_that_writes_out_a_doi_nothing_retrieved_loses_the_doi(worker, script, student, urban_heat):
+    # given a model fooled (by a poisoned draft or source) into adding a DOI nobody retrieved
+    script.push("rewrite_paragraph", text="Cities are hotter than the countryside, as 10.9999/fake shows beyond doubt.")
+
+    run = services.start_run(student, "rewrite", GOAL, files=[UploadedFile("draft.docx", draft_docx())])
+    wait_until_settled(run, 240)
+
+    # then the run succeeds, the DOI reaches neither draft nor deliverable, and an integrity event names it
+    assert run.status == RunStatus.SUCCEEDED, run.status_reason
+    for name in ("draft", "deliverable"):
+        assert "10.9999" not in run.artifacts.filter(name=name).latest("version").content
+    messages = list(Event.objects.filter(run=run, kind="integrity").values_list("message", flat=True))
+    assert any("Section 1: Removed 1 DOI(s) that are not retrieved sources: 10.9999/fake" in m for m in messages), messages

@@ -10,7 +10,7 @@ from pptx import Presentation
 
 from agents.slides import covered
 from journeys import services
-from journeys.models import RunStatus
+from journeys.models import Event, RunStatus
 from journeys.uploads import UploadedFile
 from tests.journeys.citations import assert_citations_resolve
 from tests.journeys.conftest import wait_until_settled
@@ -75,3 +75,23 @@ def test_slides_from_an_outline_in_the_goal_merge_points_into_the_slides_asked(w
     texts = slide_texts(deck(run))
     assert all(notes.strip() for _, _, notes in texts[1:-1])
     assert_citations_resolve(run, minimum=2)
+
+
+def test_a_slide_that_writes_out_a_doi_nothing_retrieved_loses_the_doi(worker, script, student, urban_heat):
+    # given a model fooled into putting a DOI nobody retrieved on a bullet and in the notes
+    fooled = {"slides": [{"title": "Why cities run hot", "covers": [0],
+                          "bullets": ["Dense districts stay warm at night (doi:10.9999/fake)", "Surfaces store heat"],
+                          "notes": "Say that https://doi.org/10.9999/fake settles the question."}]}
+    script.push("slide_outline", text=json.dumps(fooled))
+
+    run = services.start_run(student, "slides", "Slides for a 10-minute talk on urban heat islands and public health",
+                             files=[UploadedFile("draft.docx", draft_docx())])
+    wait_until_settled(run, 240)
+
+    # then the deck keeps the bullet and the notes without the DOI, and an integrity event names it
+    assert run.status == RunStatus.SUCCEEDED, run.status_reason
+    texts = slide_texts(deck(run))
+    assert "10.9999" not in json.dumps(texts)
+    assert any("Dense districts stay warm at night" in body for _, body, _ in texts)
+    messages = list(Event.objects.filter(run=run, kind="integrity").values_list("message", flat=True))
+    assert any("Slides: Removed 1 DOI(s) that are not retrieved sources: 10.9999/fake" in m for m in messages), messages

@@ -2,9 +2,9 @@
 APIs -> sections written from the evidence -> QA -> rendered deliverables."""
 from __future__ import annotations
 
-import re
 from pathlib import Path
 
+from evaluation.expectations import prose_words
 from journeys import services
 from journeys.models import Event, RunStatus, Step
 from tests.journeys.citations import assert_citations_resolve
@@ -34,7 +34,17 @@ def test_write_journey_delivers_a_cited_essay(worker, script, student, urban_hea
     assert 360 <= written <= 440 and 360 <= prose <= 440, (written, prose)  # the word target of 400, +-10%
 
 
-def prose_words(markdown: str) -> int:
-    """Words of the prose: no headings, notes or in-text citations such as (Dummett et al., 2021)."""
-    lines = [line for line in markdown.splitlines() if not line.startswith(("#", ">"))]
-    return len(re.sub(r"\([^()]*\d{4}[a-z]?\)", " ", "\n".join(lines)).split())
+def test_an_essay_citing_fewer_sources_than_asked_is_revised_to_draw_on_the_unused_ones(worker, script, student, urban_heat):
+    # given a short essay of three sections asking for 3 sources (the first draft cites 2 of them)
+    goal = "Write a 300-word essay on urban heat islands and public health with 3 sources, APA style"
+    run = services.start_run(student, "write", goal, spec={"sections": 3, "min_sources": 3})
+
+    # when it runs
+    wait_until_settled(run, 180)
+
+    # then QA asked for a revision drawing on the retrieved sources not cited yet, and the essay cites 3
+    assert run.status == RunStatus.SUCCEEDED, run.status_reason
+    replans = [event.message for event in Event.objects.filter(run=run, kind="replan")]
+    assert any("cites too few of the retrieved sources: 2 of the 3 asked for; draw on" in message for message in replans), replans
+    assert_citations_resolve(run, minimum=3)
+    assert not any("distinct sources cited" in warning for warning in run.state.get("warnings") or [])

@@ -8,11 +8,11 @@ from pathlib import Path
 import pytest
 from django.contrib.auth import get_user_model
 
+from evaluation.fakes.scholarly_server import ScholarlyServer
 from journeys import services
 from journeys.evidence import write_source
 from journeys.memory.vectors import embed_pending_chunks
 from journeys.models import Run
-from tests.fakes.scholarly_server import ScholarlyServer
 
 
 @pytest.fixture

@@ -93,7 +93,7 @@ def chromium():
 def browser_page(chromium, live_server):
     """Opens pages in fresh browser contexts (own cookies) on the live server; page errors and
     dialogs (an injected alert()) are collected in page.errors."""
-    contexts = []
+    contexts, pages = [], []
 
     def open_page(viewport: dict = DESKTOP, **options):
         context = chromium.new_context(viewport=viewport, base_url=live_server.url, accept_downloads=True, **options)
@@ -103,11 +103,16 @@ def browser_page(chromium, live_server):
         page.errors = []
         page.on("pageerror", lambda error: page.errors.append(str(error)))
         page.on("dialog", lambda dialog: (page.errors.append(f"dialog: {dialog.message}"), dialog.dismiss()))
+        pages.append(page)
+        # A Content-Security-Policy violation (an inline script or style the policy blocks) is an error too.
+        page.on("console", lambda message: "Content Security Policy" in message.text and page.errors.append(message.text))
         return page
 
     yield open_page
     for context in contexts:
         context.close()
+    blocked = [error for page in pages for error in page.errors if "Content Security Policy" in error]
+    assert blocked == [], f"the pages broke their Content-Security-Policy: {blocked}"
 
 
 @pytest.fixture

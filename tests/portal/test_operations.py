@@ -46,8 +46,8 @@ def test_raising_a_spent_budget_continues_the_run_to_a_full_deliverable(worker, 
     assert replay(list(Step.objects.filter(run=run).order_by("seq").values_list("delta", flat=True))) == run.state
 
 
-def test_raising_a_budget_is_refused_for_ended_runs_and_for_nothing(student, db):
-    run = services.start_run(student, "sketch", GOAL, words=300)
+def test_raising_a_budget_is_refused_for_ended_runs_and_for_nothing(still_student):
+    run = services.start_run(still_student, "sketch", GOAL, words=300)
     services.abort_run(run.pk)
     for request in (services.BudgetRequest(tokens=10), services.BudgetRequest()):
         try:
@@ -80,8 +80,8 @@ def test_a_fork_replays_the_history_before_the_step_and_runs_on_from_it(worker, 
     assert Event.objects.filter(run=run, kind="forked", data__child=fork.pk).exists()
 
 
-def test_a_fork_outside_the_run_is_refused(student, db):
-    run = services.start_run(student, "sketch", GOAL, words=300)
+def test_a_fork_outside_the_run_is_refused(still_student):
+    run = services.start_run(still_student, "sketch", GOAL, words=300)
     for seq in (-1, 5):
         try:
             services.fork_run_from_step(run.pk, seq)

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.fakes.scholarly_server import ScholarlyServer
+from evaluation.fakes.scholarly_server import ScholarlyServer
 from tools.scholarly import FetchPolicy, Scholarly, ScholarlyConfig
 
 CORPORA = Path(__file__).resolve().parent.parent / "fixtures" / "corpora"

@@ -7,8 +7,8 @@ from urllib.parse import quote
 
 import pytest
 
+from tools.netguard import NetPolicy, check_url, is_public_address
 from tools.scholarly import FetchPolicy, FetchRefused, fetch_full_text
-from tools.scholarly.fetch import is_public_address, pinned_request
 
 ALLOW_LOOPBACK = FetchPolicy(allowed_hosts=frozenset({"127.0.0.1"}), timeout=5.0)
 
@@ -85,9 +85,9 @@ def test_a_body_over_the_size_limit_is_refused(fake_scholarly):
 
 def test_public_hosts_are_connected_to_by_the_checked_address():
     # the URL is pinned to the address that passed the check; Host and TLS SNI keep the name
-    target, headers, extensions = pinned_request("https://93.184.215.14:8443/paper?id=1", FetchPolicy())
-    assert target == "https://93.184.215.14:8443/paper?id=1"
-    assert headers["Host"] == "93.184.215.14:8443" and extensions == {"sni_hostname": "93.184.215.14"}
+    hop = check_url("https://93.184.215.14:8443/paper?id=1", NetPolicy())
+    assert hop.connect_url == "https://93.184.215.14:8443/paper?id=1"
+    assert hop.headers["Host"] == "93.184.215.14:8443" and hop.extensions == {"sni_hostname": "93.184.215.14"}
 
 
 def test_address_classification():

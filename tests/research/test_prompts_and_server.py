@@ -44,7 +44,7 @@ def test_the_fake_server_runs_from_the_command_line(tmp_path):
         [
             sys.executable,
             "-m",
-            "tests.fakes.scholarly_server",
+            "evaluation.fakes.scholarly_server",
             "--corpus",
             str(ROOT / "tests/fixtures/corpora/ai_assessment"),
             "--port",

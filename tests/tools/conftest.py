@@ -5,53 +5,17 @@ import os
 
 import pytest
 
+from evaluation.registry_tool import ARGUMENTS_SCHEMA, CODE, RESULT_SCHEMA
 from tests.fakes.mini_scholar import MiniScholar
 
 # The workers (started later, from this environment) may ingest offers from the local fake API;
-# production allows public addresses only (tools.ingest.netguard).
+# production allows public addresses only (tools.netguard).
 os.environ["HW_TOOL_OFFER_ALLOWED_HOSTS"] = "127.0.0.1"
-
-RESULT_SCHEMA = {
-    "type": "object",
-    "required": ["works"],
-    "properties": {"works": {"type": "array", "items": {
-        "type": "object",
-        "required": ["title", "year"],
-        "properties": {
-            "title": {"type": "string", "minLength": 1},
-            "year": {"type": "integer"},
-            "doi": {"type": ["string", "null"]},
-            "abstract": {"type": ["string", "null"]},
-            "authors": {"type": "array", "items": {"type": "string"}},
-        },
-    }}},
-}
-ARGUMENTS_SCHEMA = {
-    "type": "object",
-    "required": ["query"],
-    "properties": {"query": {"type": "string", "minLength": 1}, "limit": {"type": "integer", "minimum": 1, "maximum": 20}},
-    "additionalProperties": False,
-}
 
 
 def search_code(base: str, upstream: str) -> str:
     """The code of a sandboxed search tool over one of MiniScholar's upstreams."""
-    return f'''BASE = "{base}/{upstream}"
-
-
-def run(arguments, http):
-    payload = http.get_json(BASE + "/works", params={{"q": arguments["query"], "limit": arguments.get("limit", 5)}})
-    works = []
-    for item in payload["results"]:
-        works.append({{
-            "title": item.get("title"),
-            "year": item.get("year"),
-            "doi": item.get("doi"),
-            "abstract": item.get("abstract"),
-            "authors": item.get("authors", []),
-        }})
-    return {{"works": works}}
-'''
+    return CODE.format(base=f"{base}/{upstream}")
 
 
 def search_tool_data(server: MiniScholar, upstream: str) -> dict:
@@ -66,6 +30,12 @@ def search_tool_data(server: MiniScholar, upstream: str) -> dict:
                    "check": {"properties": {"works": {"minItems": 1}}}}],
         "provenance": {"source": "tests"},
     }
+
+
+@pytest.fixture(autouse=True)
+def local_tool_hosts(settings):
+    """This process, too, may fetch from and call the local fake APIs (tools.netguard allow-list)."""
+    settings.HW_TOOL_OFFER_ALLOWED_HOSTS = ["127.0.0.1"]
 
 
 @pytest.fixture

@@ -10,11 +10,11 @@ from django.contrib.auth.models import Group
 
 from agents.contracts import ArtifactOut
 from agents.text_spans import sentences
+from evaluation.fakes.turnitin_reports import Report, Source, build_pdf, paper_from_sections
 from journeys import engine
 from journeys.models import Run, RunStatus
 from journeys.persistence import store_artifacts
 from journeys.policies import load_policy
-from tests.turnitin.report_factory import Report, Source, build_pdf, paper_from_sections
 from turnitin.models import CHECKER_GROUP, TurnitinCycle
 
 GOAL = "Write an essay on urban heat islands and public health"

@@ -9,7 +9,7 @@ import pytest
 from docx import Document
 from docx.enum.text import WD_COLOR_INDEX
 
-from tests.turnitin.report_factory import Report, Source, build_pdf, paper_from_sections
+from evaluation.fakes.turnitin_reports import Report, Source, build_pdf, paper_from_sections
 from turnitin.reports import ReportRejected, parse_highlighted_docx, parse_report
 from turnitin.reports.locate import locate
 

@@ -6,18 +6,21 @@ from __future__ import annotations
 
 import difflib
 
+from django.conf import settings
+
 from agents import reviser, similarity_gate
 from agents.contracts import BudgetView, NodeContext
 from agents.llm import LLMGateway, offline
 from agents.revision_rules import obfuscation_problem, tokens
 from agents.text_spans import content_phrases, sentences
 from journeys.policies import load_policy
+from tests.conftest import SCRIPT_NAME
 from tests.turnitin.conftest import GOAL, SECTIONS
 
 FLAGGED_SENTENCE = {0: 1, 2: 1}  # section -> index of its flagged sentence
 
 
-def context(state: dict, texts: dict[tuple[str, int], str], route: str) -> NodeContext:
+def context(state: dict, texts: dict[tuple[str, int], str], route: str, model: str = "handywriterz/offline") -> NodeContext:
     def read(name: str, version: int | None = None) -> str:
         return texts[(name, version or state["artifacts"][name])]
 
@@ -26,7 +29,7 @@ def context(state: dict, texts: dict[tuple[str, int], str], route: str) -> NodeC
         spec={"deliverable": "essay", "words": 150, "turnitin": True}, state=state,
         policy=load_policy("write").model_dump(mode="json"),
         budget=BudgetView({"tokens": 10_000, "seconds": 60, "usd": 1}, {"tokens": 0, "seconds": 0, "usd": 0}),
-        llm=LLMGateway(["handywriterz/offline"]), read_artifact=read,
+        llm=LLMGateway([model], provider_options={"redis_url": settings.REDIS_URL}), read_artifact=read,
     )  # fmt: skip
 
 
@@ -93,6 +96,27 @@ def test_only_the_flagged_passages_change_and_each_change_is_explained():
     events = [event for outcome in outcomes for event in outcome.events]
     assert [event.kind for event in events] == ["revision", "revision"]
     assert all("rewritten in the writer's own synthesis" in event.message and event.data["before"] for event in events)
+
+
+def test_a_revision_that_writes_out_a_doi_nothing_retrieved_loses_the_doi_and_says_so(script):
+    # given a model fooled into adding a fake DOI to an otherwise honest rewrite of the first passage
+    state, texts = reported_state()
+    state["revision"] = reviser.plan_revisions(context(state, texts, "plan_revision")).delta["revision"]
+    first = state["revision"]["passages"][0]
+    checked = texts[("section-0", 1)]
+    original = checked[first["start"] : first["end"]]
+    honest = offline.answer("revise_passage", reviser.passage_inputs(context(state, texts, "revise"), checked, first, original))
+    script.push("revise_passage", text=f"{honest} See doi:10.9999/fake for the decisive evidence.")
+
+    # when the section is revised
+    outcome = reviser.revise_section(context(state, texts, "revise", model=f"scripted/{SCRIPT_NAME}"))
+
+    # then the revision is kept without the DOI, and its event names the DOI removed
+    revised = outcome.artifacts[0].content
+    assert "10.9999" not in revised and honest.split()[0] in revised
+    event = outcome.events[0]
+    assert event.kind == "revision" and event.data["removed_dois"] == ["10.9999/fake"]
+    assert "removed 1 DOI(s) that are not retrieved sources: 10.9999/fake" in event.message
 
 
 def test_the_offline_rewrite_is_a_restatement_not_a_perturbation():

@@ -136,8 +136,12 @@ class AdaptiveIO:
         sleep: Callable[[float], None] = time.sleep,
         clock: Callable[[], float] = time.monotonic,
         rng: random.Random | None = None,
+        before_wait: Callable[[], None] = lambda: None,
     ) -> None:
         self.client = client
+        # Called before every wait and call (the engine gives the step's pooled database
+        # connection back: handywriterz.pooling).
+        self.before_wait = before_wait
         self.prefix = prefix
         self.limiter = RateLimiter(client, prefix) if client is not None else None
         self.breaker = CircuitBreaker(client, prefix) if client is not None else None
@@ -165,6 +169,7 @@ class AdaptiveIO:
         caps = caps or RetryCaps()
         deadline = self._deadline(targets, deadline)
         while True:
+            self.before_wait()
             target, decision = self._choose(race, deadline)
             if race.attempts:
                 caps.spend()

@@ -20,6 +20,10 @@ from tools.registry import Execution
 from tools.spec import InvalidSpec, ToolDefinition, ToolSpec
 
 MAX_TOOLS = 64
+# MCP has no idempotency field for tools/call; `_meta` is the protocol's open map for such
+# conventions (reverse-DNS prefixed keys). A server that keys its side effects on this value
+# applies a call re-sent after a crash once; one that does not know it ignores it.
+IDEMPOTENCY_META_KEY = "io.handywriterz/idempotency-key"
 
 
 class MCPUnavailable(RuntimeError):
@@ -39,11 +43,12 @@ async def _list(binding: dict[str, Any], timeout: float) -> list[Any]:
             return list((await session.list_tools()).tools)
 
 
-async def _call(binding: dict[str, Any], arguments: dict[str, Any], timeout: float) -> Any:
+async def _call(binding: dict[str, Any], arguments: dict[str, Any], timeout: float, idempotency_key: str = "") -> Any:
+    meta = {IDEMPOTENCY_META_KEY: idempotency_key} if idempotency_key else None
     with anyio.fail_after(timeout):
         async with stdio_client(server_parameters(binding)) as (read, write), ClientSession(read, write) as session:
             await session.initialize()
-            return await session.call_tool(binding["tool"], arguments)
+            return await session.call_tool(binding["tool"], arguments, meta=meta)
 
 
 def list_server_tools(command: list[str], *, family: str, timeout: float = 30.0, env: dict | None = None) -> list[dict[str, Any]]:
@@ -60,7 +65,8 @@ def list_server_tools(command: list[str], *, family: str, timeout: float = 30.0,
         try:
             spec = ToolSpec.from_dict({"name": name, "description": (tool.description or tool.name)[:2000],
                                        "arguments": tool.input_schema or {"type": "object"},
-                                       "result": tool.output_schema or {}, "timeout": timeout})
+                                       "result": tool.output_schema or {}, "timeout": timeout,
+                                       "idempotent": idempotent(tool)})
         except InvalidSpec as error:
             tools.append({"name": name, "rejected": str(error)})
             continue
@@ -68,6 +74,12 @@ def list_server_tools(command: list[str], *, family: str, timeout: float = 30.0,
                       "binding": {**binding, "tool": tool.name},
                       "provenance": {"source": "mcp:" + " ".join(command), "tool": tool.name}})
     return tools
+
+
+def idempotent(tool: Any) -> bool:
+    """A tool the server declares read-only or idempotent (MCP's hints; both default to false)."""
+    hints = getattr(tool, "annotations", None)
+    return bool(hints and (hints.read_only_hint or hints.idempotent_hint))
 
 
 def result_value(answer: Any) -> Any:
@@ -82,9 +94,11 @@ def result_value(answer: Any) -> Any:
         return {"text": text}
 
 
-def execute_tool(definition: ToolDefinition, arguments: dict[str, Any], limits: Any) -> Execution:
+def execute_tool(definition: ToolDefinition, arguments: dict[str, Any], limits: Any,
+                 idempotency_key: str = "") -> Execution:
+    """Call the tool; the step's effect key travels in the request's `_meta` (IDEMPOTENCY_META_KEY)."""
     try:
-        answer = anyio.run(_call, definition.binding, arguments, definition.spec.timeout)
+        answer = anyio.run(_call, definition.binding, arguments, definition.spec.timeout, idempotency_key)
     except Exception as error:  # noqa: BLE001 - a failing server is an observation, not a crash
         return Execution(ok=False, error=f"MCP call failed: {type(error).__name__}: {error}", transient=True)
     value = result_value(answer)

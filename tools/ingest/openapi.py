@@ -21,7 +21,9 @@ import httpx
 import yaml
 from openapi_spec_validator import validate as validate_openapi
 
+from tools import netguard
 from tools.ingest.refs import check_refs, inline_schema, nesting_depth
+from tools.netguard import NetPolicy
 from tools.registry import Execution
 from tools.spec import InvalidSpec, ToolDefinition, ToolSpec
 
@@ -51,20 +53,20 @@ class _NoAliasLoader(yaml.SafeLoader):
         return super().compose_node(parent, index)
 
 
-def fetch_document(url: str, limits: IngestLimits) -> bytes:
-    """GET the document, refusing anything but http(s) and anything past `max_bytes`."""
-    if urllib.parse.urlsplit(url).scheme not in {"http", "https"}:
-        raise IngestRejected(f"only http(s) URLs can be ingested, got {url!r}")
+def fetch_document(url: str, limits: IngestLimits, policy: NetPolicy) -> bytes:
+    """GET the document through the SSRF guard, refusing anything past `max_bytes`."""
     try:
-        with httpx.stream("GET", url, timeout=limits.fetch_timeout, follow_redirects=False) as response:
+        with netguard.client(limits.fetch_timeout) as http, netguard.stream(http, "GET", url, policy) as (response, final):
             if response.status_code != 200:
-                raise IngestRejected(f"fetching {url} answered HTTP {response.status_code}")
+                raise IngestRejected(f"fetching {final} answered HTTP {response.status_code}")
             body = bytearray()
             for chunk in response.iter_bytes():
                 body += chunk
                 if len(body) > limits.max_bytes:
                     raise IngestRejected(f"the document at {url} is larger than {limits.max_bytes} bytes")
             return bytes(body)
+    except (netguard.URLRefused, netguard.URLUnresolvable) as error:
+        raise IngestRejected(str(error)) from None
     except httpx.HTTPError as error:
         raise IngestRejected(f"could not fetch {url}: {type(error).__name__}: {error}") from None
 
@@ -187,11 +189,17 @@ def response_schema(document: dict, operation: dict, depth: int) -> dict[str, An
     return {}
 
 
-def execute_operation(definition: ToolDefinition, arguments: dict[str, Any], limits: Any) -> Execution:
-    """Call the bound operation; only the base URL's host is ever contacted."""
+def execute_operation(definition: ToolDefinition, arguments: dict[str, Any], limits: Any,
+                      idempotency_key: str = "") -> Execution:
+    """Call the bound operation through the SSRF guard (checked and pinned at every call, so a
+    base URL that now resolves to a private address is refused); no redirect is followed. A
+    non-idempotent operation carries the step's key as `Idempotency-Key` (the convention of Stripe
+    and the IETF draft), so the API can recognise a repeat after a crash."""
     binding = definition.binding
     path = binding["path"]
     query, headers = {}, {"Accept": "application/json"}
+    if idempotency_key:
+        headers["Idempotency-Key"] = idempotency_key
     for parameter in binding["parameters"]:
         if parameter["name"] not in arguments:
             continue
@@ -203,11 +211,16 @@ def execute_operation(definition: ToolDefinition, arguments: dict[str, Any], lim
         else:
             headers[parameter["name"]] = str(value)
     url = binding["base_url"] + path
+    policy = NetPolicy.allowing(getattr(limits, "allowed_hosts", ()), max_redirects=0)
+    body = arguments.get("body") if binding.get("has_body") else None
     try:
-        with httpx.Client(timeout=definition.spec.timeout, follow_redirects=False) as client:
-            response = client.request(binding["method"], url, params=query, headers=headers,
-                                      json=arguments.get("body") if binding.get("has_body") else None)
-    except httpx.HTTPError as error:
+        with netguard.client(definition.spec.timeout) as http, netguard.stream(
+                http, binding["method"], url, policy, headers=headers, follow_redirects=False,
+                params=query, json=body) as (response, _):
+            response.read()
+    except netguard.URLRefused as error:
+        return Execution(ok=False, error=str(error))
+    except (netguard.URLUnresolvable, httpx.HTTPError) as error:
         return Execution(ok=False, error=f"{type(error).__name__}: {error}", transient=True)
     trace = [{"method": binding["method"], "url": str(response.url), "status": response.status_code,
               "body": response.text[:4000]}]

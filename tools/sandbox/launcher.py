@@ -36,6 +36,9 @@ class SandboxLimits:
     open_files: int = 64
     isolation: str = "auto"  # auto | namespaces | rlimits
     uid_base: int = 200_000
+    # Hosts ("host" or "host:port") an ingested API tool may call although they are not public
+    # (tools.netguard); from settings only.
+    allowed_hosts: tuple[str, ...] = ()
 
 
 @dataclass
@@ -77,8 +80,10 @@ def host_key(host: str) -> tuple[str, int]:
 
 
 def run_code(code: str, arguments: dict[str, Any], *, hosts: list[str] | tuple[str, ...] = (),
-             limits: SandboxLimits = SandboxLimits(), entry: str = "run") -> SandboxReport:
-    """Run `entry(arguments, http)` from `code` in a fresh sandbox process and report."""
+             limits: SandboxLimits = SandboxLimits(), entry: str = "run",
+             headers: dict[str, str] | None = None) -> SandboxReport:
+    """Run `entry(arguments, http)` from `code` in a fresh sandbox process and report; `headers`
+    go on every request the code makes (the step's Idempotency-Key)."""
     namespaced = limits.isolation != "rlimits" and namespaces_available()
     if limits.isolation == "namespaces" and not namespaced:
         raise SandboxUnavailable("namespaces were required but need root and util-linux `unshare`")
@@ -97,7 +102,8 @@ def run_code(code: str, arguments: dict[str, Any], *, hosts: list[str] | tuple[s
             sockets[f"{host}:{port}"] = name
         request = {
             "code": code, "arguments": arguments, "entry": entry, "limits": asdict(limits), "namespaced": namespaced,
-            "sockets": sockets, "net_dir": net_dir, "root_dir": root_dir, "scratch_dir": scratch_dir,
+            "sockets": sockets, "headers": dict(headers or {}),
+            "net_dir": net_dir, "root_dir": root_dir, "scratch_dir": scratch_dir,
             "uid": limits.uid_base + random.randrange(50_000), "runtime_path": str(HERE / "runtime.py"),
             "stdlib_paths": stdlib_paths(),
         }

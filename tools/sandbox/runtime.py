@@ -78,9 +78,10 @@ class Response:
 class SandboxHttp:
     """HTTP for tool code: only to declared hosts, every exchange traced."""
 
-    def __init__(self, sockets: dict[str, str], context: ssl.SSLContext) -> None:
+    def __init__(self, sockets: dict[str, str], context: ssl.SSLContext, headers: dict[str, str] | None = None) -> None:
         self.sockets = sockets  # "host:port" -> Unix socket path of its forwarder
         self.context = context
+        self.headers = headers or {}  # sent on every request (the step's Idempotency-Key)
         self.trace: list[dict[str, Any]] = []
 
     def request(self, method: str, url: str, *, params: dict | None = None, json_body: Any = None,
@@ -99,7 +100,7 @@ class SandboxHttp:
         else:
             connection = _UnixHTTPConnection(host_header, self.sockets[key], timeout)
         body = None
-        all_headers = {"Accept": "application/json", "User-Agent": "HandyWriterz-tool/1", **(headers or {})}
+        all_headers = {"Accept": "application/json", "User-Agent": "HandyWriterz-tool/1", **self.headers, **(headers or {})}
         if json_body is not None:
             body = json.dumps(json_body).encode()
             all_headers["Content-Type"] = "application/json"

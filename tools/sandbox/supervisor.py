@@ -177,7 +177,7 @@ def main() -> None:
         os.close(reader)
         try:
             become_tool_process(request, output_path)
-            http = runtime.SandboxHttp(sockets, context)
+            http = runtime.SandboxHttp(sockets, context, request.get("headers"))
             runtime.install_socket_guard(sorted(sockets))
         except BaseException as error:  # noqa: BLE001 - report a setup failure instead of hanging
             runtime.send(writer, {"ok": False, "limit": "", "error_type": "SandboxSetupError", "message": repr(error), "trace": []})

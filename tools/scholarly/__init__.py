@@ -12,7 +12,7 @@ Public API:
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
 from tools.scholarly.base import DEFAULT_BASE_URLS, ProviderError, ScholarlyConfig, SearchFilters, Work
@@ -42,15 +42,19 @@ class Scholarly:
     """The scholarly tools with one configuration: what a node gets as services["scholarly"].
 
     `providers` are the enabled providers in order of preference; the Researcher searches the
-    first ones first and widens to the rest.
+    first ones first and widens to the rest. `before_wait` runs before every request (the engine
+    gives the step's pooled database connection back: handywriterz.pooling).
     """
 
     config: ScholarlyConfig = field(default_factory=ScholarlyConfig)
     fetch_policy: FetchPolicy = field(default_factory=FetchPolicy)
     providers: Sequence[str] = tuple(PROVIDERS)
+    before_wait: Callable[[], None] = lambda: None
 
     def search(self, provider: str, query: str, filters: SearchFilters) -> list[Work]:
+        self.before_wait()
         return search(provider, query, filters, self.config)
 
     def fetch_full_text(self, url: str) -> FullText:
+        self.before_wait()
         return fetch_full_text(url, self.fetch_policy)

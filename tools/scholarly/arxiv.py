@@ -11,6 +11,8 @@ import xml.etree.ElementTree as ElementTree
 from typing import Any
 
 import httpx
+from defusedxml import DefusedXmlException
+from defusedxml.ElementTree import fromstring as defused_fromstring
 
 from tools.scholarly.base import (
     ProviderError,
@@ -58,9 +60,12 @@ def search(http: httpx.Client, query: str, filters: SearchFilters, config: Schol
 
 
 def parse_feed(text: str) -> list[Work]:
-    # The standard library's expat refuses entity-expansion bombs (Python >= 3.7.1 / expat 2.4).
+    # defusedxml: no DTD, no entity expansion, no external entities in a feed from the network.
     try:
-        root = ElementTree.fromstring(text)
+        root = defused_fromstring(text, forbid_dtd=True)
+    except DefusedXmlException as error:
+        refusal = f"refused Atom feed: forbidden XML construct ({type(error).__name__})"
+        raise ProviderError(NAME, refusal, transient=False) from error
     except ElementTree.ParseError as error:
         raise ProviderError(NAME, f"unreadable Atom feed: {error}", transient=False) from error
     works = []

@@ -1,28 +1,22 @@
 """Fetching open-access full text: HTML (trafilatura), PDF (pypdf) or plain text, safely.
 
 Safety, because the URLs come from outside (provider metadata, pages we were redirected to):
-- only http(s); every hop's host is resolved and refused if any address is private, loopback,
-  link-local, multicast, reserved or otherwise not global (SSRF guard), unless the host is on
-  the allow-list (tests and the evaluation harness allow 127.0.0.1);
-- the connection goes to the address that was checked (the URL is rewritten to the IP with the
-  Host header and TLS SNI kept), so a DNS answer that changes between check and connect
-  (rebinding) cannot redirect it;
-- redirects are followed by hand, each checked the same way, at most `max_redirects`;
-- only HTML, PDF and plain text are read, and at most `max_bytes` of them.
+every hop goes through tools.netguard (http(s) only, public addresses only unless allow-listed,
+connection pinned to the checked address, each redirect re-checked, at most `max_redirects`);
+only HTML, PDF and plain text are read, and at most `max_bytes` of them.
 """
 
 from __future__ import annotations
 
 import io
-import ipaddress
-import socket
 from dataclasses import dataclass, field
-from urllib.parse import urljoin, urlsplit, urlunsplit
 
 import httpx
 import trafilatura
 from pypdf import PdfReader
 from pypdf.errors import PdfReadError
+
+from tools import netguard
 
 READABLE_TYPES = ("text/html", "application/xhtml+xml", "application/pdf", "text/plain")
 
@@ -56,66 +50,27 @@ class FullText:
     pages: tuple[str, ...] = field(default_factory=tuple)
 
 
-def is_public_address(address: str) -> bool:
-    ip = ipaddress.ip_address(address.split("%", 1)[0])
-    if isinstance(ip, ipaddress.IPv6Address) and ip.ipv4_mapped:
-        ip = ip.ipv4_mapped
-    return ip.is_global and not ip.is_multicast
-
-
-def resolve_public(host: str, port: int) -> str:
-    """The first address of `host`, provided every address it resolves to is public."""
-    try:
-        infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
-    except (socket.gaierror, UnicodeError) as error:
-        raise FetchFailed(f"cannot resolve {host!r}: {error}") from error
-    addresses = list(dict.fromkeys(info[4][0] for info in infos))
-    unsafe = [address for address in addresses if not is_public_address(address)]
-    if unsafe or not addresses:
-        raise FetchRefused(f"refused {host!r}: it resolves to a non-public address ({', '.join(unsafe) or 'none'})")
-    return addresses[0]
-
-
-def pinned_request(url: str, policy: FetchPolicy) -> tuple[str, dict[str, str], dict[str, str]]:
-    """(URL to connect to, headers, extensions) for one hop, after the SSRF checks."""
-    parts = urlsplit(url)
-    if parts.scheme not in {"http", "https"} or not parts.hostname:
-        raise FetchRefused(f"refused {url!r}: only http and https URLs with a host are fetched")
-    host = parts.hostname.lower()
-    headers = {"User-Agent": policy.user_agent, "Accept": ", ".join(READABLE_TYPES)}
-    if host in policy.allowed_hosts:
-        return url, headers, {}
-    port = parts.port or (443 if parts.scheme == "https" else 80)
-    address = resolve_public(host, port)
-    literal = f"[{address}]" if ":" in address else address
-    netloc = f"{literal}:{parts.port}" if parts.port else literal
-    headers["Host"] = parts.netloc.rsplit("@", 1)[-1]
-    extensions = {"sni_hostname": host} if parts.scheme == "https" else {}
-    return urlunsplit((parts.scheme, netloc, parts.path or "/", parts.query, "")), headers, extensions
-
-
 def fetch_full_text(url: str, policy: FetchPolicy) -> FullText:
-    """Download `url` (following safe redirects) and extract its readable text."""
+    """Download `url` through the SSRF guard (following checked redirects) and extract its text."""
+    guard = netguard.NetPolicy.allowing(policy.allowed_hosts, policy.max_redirects)
+    headers = {"User-Agent": policy.user_agent, "Accept": ", ".join(READABLE_TYPES)}
     current = url
-    timeout = httpx.Timeout(policy.timeout, connect=min(policy.timeout, 5.0))
-    with httpx.Client(timeout=timeout, follow_redirects=False, trust_env=False) as http:
-        for _hop in range(policy.max_redirects + 1):
-            target, headers, extensions = pinned_request(current, policy)
-            try:
-                with http.stream("GET", target, headers=headers, extensions=extensions) as response:
-                    if response.is_redirect and response.headers.get("Location"):
-                        current = urljoin(current, response.headers["Location"])
-                        continue
-                    if response.status_code >= 400:
-                        raise FetchFailed(f"HTTP {response.status_code} from {current}")
-                    content_type = response.headers.get("Content-Type", "").split(";")[0].strip().lower()
-                    if content_type not in READABLE_TYPES:
-                        raise FetchRefused(f"refused {current}: content type {content_type or 'unknown'!r} is not readable text")
-                    body = read_capped(response, policy.max_bytes)
-            except httpx.HTTPError as error:
-                raise FetchFailed(f"fetching {current} failed: {type(error).__name__}: {error}") from error
-            return extract(url, current, content_type, body)
-    raise FetchRefused(f"refused {url}: more than {policy.max_redirects} redirects")
+    try:
+        with netguard.client(policy.timeout) as http, \
+                netguard.stream(http, "GET", url, guard, headers=headers) as (response, current):
+            if response.status_code >= 400:
+                raise FetchFailed(f"HTTP {response.status_code} from {current}")
+            content_type = response.headers.get("Content-Type", "").split(";")[0].strip().lower()
+            if content_type not in READABLE_TYPES:
+                raise FetchRefused(f"refused {current}: content type {content_type or 'unknown'!r} is not readable text")
+            body = read_capped(response, policy.max_bytes)
+    except netguard.URLRefused as error:
+        raise FetchRefused(str(error)) from None
+    except netguard.URLUnresolvable as error:
+        raise FetchFailed(str(error)) from None
+    except httpx.HTTPError as error:
+        raise FetchFailed(f"fetching {current} failed: {type(error).__name__}: {error}") from error
+    return extract(url, current, content_type, body)
 
 
 def read_capped(response: httpx.Response, max_bytes: int) -> bytes:

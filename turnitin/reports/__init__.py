@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from agents.documents.pdftext import active_content
 from turnitin.reports.docx import highlighted_passages
 from turnitin.reports.errors import ReportRejected
 from turnitin.reports.extracted import Passage
@@ -47,6 +48,8 @@ def parse_report(data: bytes, *, max_bytes: int, max_pages: int) -> ParsedReport
         raise ReportRejected(
             "this is a Word document; upload the Turnitin report as PDF or HTML (a highlighted DOCX goes in its own field)"
         )
+    if kind == PDF:
+        refuse_active_content(data)
     extracted = read_pdf(data, max_pages) if kind == PDF else read_html(data)
     figures = read_figures(extracted.lines)
     return ParsedReport(
@@ -61,6 +64,15 @@ def parse_report(data: bytes, *, max_bytes: int, max_pages: int) -> ParsedReport
         references=figures.references,
         submission_id=figures.submission_id,
     )
+
+
+def refuse_active_content(data: bytes) -> None:
+    """A Turnitin export holds no scripts, launch actions or embedded files: one that does was
+    made to attack a reader, so it is refused (drafts are neutralised instead: agents.documents)."""
+    found = [name for name in active_content(data) if name != "automatic actions"]
+    if found:
+        raise ReportRejected(f"the PDF contains {', '.join(found)}, which a Turnitin report never does; "
+                             "export the report from Turnitin again")
 
 
 def parse_highlighted_docx(data: bytes, *, max_bytes: int) -> list[Passage]:

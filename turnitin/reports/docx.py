@@ -11,11 +11,19 @@ import io
 from docx import Document
 from docx.oxml.ns import qn
 
+from agents.documents import DocumentError
+from agents.documents.wordml import check_docx_parts
 from turnitin.reports.errors import ReportRejected
 from turnitin.reports.extracted import Passage
 
 
 def highlighted_passages(data: bytes) -> list[Passage]:
+    """python-docx parses with lxml, so every part is first checked by defusedxml (no DTD, no
+    entities) and the archive for zip bombs (agents.documents.wordml.check_docx_parts)."""
+    try:
+        check_docx_parts(data)
+    except DocumentError as error:
+        raise ReportRejected(f"the highlighted DOCX was refused: {error}") from None
     try:
         document = Document(io.BytesIO(data))
     except Exception as error:  # noqa: BLE001 - python-docx raises several types on broken files

@@ -89,8 +89,9 @@ def slide_outline(inputs: dict[str, Any]) -> str:
         "covers": [],
     }]
     used: set[str] = set()
+    deck_keys: set[str] = set()
     for group in groups:
-        slides.append(_point_slide([points[index] for index in group], group, evidence, used))
+        slides.append(_point_slide([points[index] for index in group], group, evidence, used, deck_keys))
     if closing:
         slides.append({
             "title": "Conclusions", "bullets": headings[:5],
@@ -118,18 +119,23 @@ def _bullet(sentence: str, limit: int = 14) -> str:
     return clause[:1].upper() + clause[1:]
 
 
-def _point_slide(points: list[dict[str, Any]], indexes: list[int], evidence: list[dict[str, Any]], used: set[str]) -> dict:
+def _point_slide(points: list[dict[str, Any]], indexes: list[int], evidence: list[dict[str, Any]], used: set[str],
+                 deck_keys: set[str]) -> dict:
+    """One point's slide. A relevant passage of a source the deck does not cite yet goes before a
+    more relevant one of a source it already cites, so the deck draws on as many works as it can."""
     text = " ".join(point.get("text", "") for point in points)
     own = sentences(text)
     terms = content_words(text + " " + " ".join(point["heading"] for point in points))
     bullets = [_bullet(sentence) for sentence in own[:3]]
     notes = [" ".join(own[:2]) or f"This part is about {join_list([point['heading'] for point in points])}."]
     candidates = [(item, sentence) for item in evidence for sentence in _readable(item["text"]) if sentence not in used]
-    ranked = sorted(candidates, key=lambda pair: -len(content_words(pair[1]) & terms))
+    ranked = sorted(candidates, key=lambda pair: (pair[0]["key"] in deck_keys, -len(content_words(pair[1]) & terms)))
     cited: set[str] = set()
     for item, sentence in ranked:
-        if len(cited) == 2 or not content_words(sentence) & terms:
+        if len(cited) == 2:
             break
+        if not content_words(sentence) & terms:
+            continue
         if item["key"] in cited or sentence in used:  # the same sentence in two works is used once
             continue
         cited.add(item["key"])
@@ -138,6 +144,7 @@ def _point_slide(points: list[dict[str, Any]], indexes: list[int], evidence: lis
         quote = fragment(sentence, terms, 9).strip(" .;:,")
         bullets.append(f"\"{quote[:1].upper() + quote[1:]}\" {item['marker']}")
         notes.append(f"One source puts it this way: \"{quote}\" {item['marker']}.")
+    deck_keys |= cited
     return {
         "title": " and ".join(point["heading"] for point in points)[:90],
         "bullets": [bullet for bullet in bullets if bullet][:5] or [point["heading"] for point in points],

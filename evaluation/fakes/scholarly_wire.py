@@ -11,7 +11,7 @@ import hashlib
 from typing import Any
 from xml.sax.saxutils import escape, quoteattr
 
-from tests.fakes.corpus import CorpusWork
+from evaluation.fakes.corpus import CorpusWork
 
 _OPENALEX_TYPES = {
     "article-journal": "article",
@@ -284,3 +284,30 @@ def arxiv_feed(entries: list[str], query: str, total: int) -> str:
         + "".join(entries)
         + "</feed>"
     )
+
+
+def offered_paper(work: CorpusWork) -> dict[str, Any]:
+    """A work as the harness's offered API answers it (the shape its OpenAPI document describes)."""
+    record = work.record
+    return {
+        "paperId": work.id,
+        "title": record["title"],
+        "year": work.year,
+        "doi": record.get("DOI"),
+        "url": record.get("URL"),
+        "authors": [display_name(author) for author in record.get("author") or []],
+        "abstract": record.get("abstract") or "",
+        "venue": record.get("container-title") or "",
+    }
+
+
+def registry_work(work: CorpusWork) -> dict[str, Any]:
+    """A work as /tool/works answers it (the upstream of the harness's registry search tool)."""
+    record = work.record
+    return {
+        "title": record["title"],
+        "year": work.year,
+        "doi": record.get("DOI"),
+        "abstract": record.get("abstract") or "",
+        "authors": [display_name(author) for author in record.get("author") or []],
+    }

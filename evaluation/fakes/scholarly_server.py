@@ -8,11 +8,19 @@ Paths (each provider's own, under a prefix per provider; `base_urls` gives the p
     /europepmc/webservices/rest/search?query=&pageSize=      Europe PMC JSON (resultType=core)
     /fulltext/<id>  /fulltext/<id>.pdf                       open-access copies (HTML / PDF)
     /redirect?to=URL                                         a 302 (for redirect-safety tests)
+    /tool/works?q=&limit=                                    the upstream of the harness's registry search
+                                                             tool: {"results": [{title, year, doi,
+                                                             abstract, authors}]} (knobs: "registry")
+    /offers/<name>                                           an offered OpenAPI document (offer())
+    /offered/<name>/...?query=&limit=                        the offered API: {"data": [paper, ...]}
+                                                             (a last path segment naming a paper id
+                                                             answers that paper alone)
 
 Python:  with ScholarlyServer("tests/fixtures/corpora/urban_heat") as server: server.base_urls ...
          server.behave("openalex", empty=True) / (status=500) / (status=429, retry_after=1)
-         / (delay=2.0) / (empty_first=3); "*" means every provider; server.reset().
-Shell:   python -m tests.fakes.scholarly_server --corpus DIR [--host 127.0.0.1] [--port N]
+         / (delay=2.0) / (empty_first=3) / (rename={"title": "display_title"}) (schema drift:
+         JSON answers carry renamed fields); "*" means every provider; server.reset().
+Shell:   python -m evaluation.fakes.scholarly_server --corpus DIR [--host 127.0.0.1] [--port N]
 """
 
 from __future__ import annotations
@@ -23,16 +31,16 @@ import re
 import sys
 import threading
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from html import escape
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, quote, urlsplit
 
-from tests.fakes import scholarly_wire as wire
-from tests.fakes.corpus import Corpus, CorpusWork
-from tests.fakes.pdf import minimal_pdf
+from evaluation.fakes import scholarly_wire as wire
+from evaluation.fakes.corpus import Corpus, CorpusWork
+from evaluation.fakes.pdf import minimal_pdf
 
 PREFIXES = {
     "openalex": "/openalex",
@@ -41,6 +49,8 @@ PREFIXES = {
     "arxiv": "/arxiv",
     "europe_pmc": "/europepmc",
 }
+# The knobs of /tool/works (the registry search tool's upstream) are behave(REGISTRY, ...).
+REGISTRY = "registry"
 SEARCH_PATHS = {
     "/openalex/works": "openalex",
     "/crossref/works": "crossref",
@@ -54,7 +64,8 @@ SEARCH_PATHS = {
 class Behaviour:
     """How one provider misbehaves. `status` alone fails every request with it; with
     `fail_first` only the first N requests fail (500 unless `status` says otherwise).
-    `empty_first` answers the first N requests with no results."""
+    `empty_first` answers the first N requests with no results. `rename` (old -> new field
+    name) renames those keys everywhere in a JSON answer: a provider's schema drifting."""
 
     empty: bool = False
     status: int | None = None
@@ -62,6 +73,7 @@ class Behaviour:
     delay: float = 0.0
     empty_first: int = 0
     fail_first: int = 0
+    rename: dict[str, str] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         self.always_fail = self.status is not None and self.fail_first == 0
@@ -145,6 +157,8 @@ class ScholarlyServer:
         self.lock = threading.Lock()
         self.httpd = _QuietServer((host, port), _handler_for(self))
         self.thread: threading.Thread | None = None
+        self.offers: dict[str, str] = {}
+        self.offered: dict[str, Corpus] = {}
 
     @property
     def root(self) -> str:
@@ -189,6 +203,30 @@ class ScholarlyServer:
         with self.lock:
             self.behaviours.clear()
             self.requests.clear()
+            self.offers.clear()
+            self.offered.clear()
+
+    def offer(self, name: str, document: str, corpus: Path | str) -> str:
+        """Serve the OpenAPI `document` at /offers/<name> and the API it describes at
+        /offered/<name> over `corpus`; returns the document's URL. The text `{{server}}` in the
+        document becomes the API's base URL (so the document can name this server's port)."""
+        with self.lock:
+            self.offers[name] = document.replace("{{server}}", f"{self.root}/offered/{name}")
+            self.offered[name] = Corpus(corpus)
+        return f"{self.root}/offers/{name}"
+
+    def offered_answer(self, path: str, params: dict[str, str]) -> tuple[int, dict[str, Any]]:
+        name, _, rest = path.removeprefix("/offered/").partition("/")
+        with self.lock:
+            corpus = self.offered.get(name)
+        if corpus is None:
+            return 404, {"error": f"no offered API {name!r}"}
+        last = rest.rstrip("/").rsplit("/", 1)[-1]
+        if last in corpus.works:
+            return 200, wire.offered_paper(corpus.works[last])
+        text = params.get("query") or params.get("q") or params.get("search") or ""
+        found = corpus.search(text, "offered", limit=int(params.get("limit") or 10))
+        return 200, {"data": [wire.offered_paper(work) for work in found]}
 
     def searches(self, provider: str | None = None) -> list[dict[str, Any]]:
         with self.lock:
@@ -283,6 +321,13 @@ def _handler_for(server: ScholarlyServer) -> type[BaseHTTPRequestHandler]:
                 self.search(provider, params)
             elif parts.path.startswith("/fulltext/"):
                 self.fulltext(parts.path.removeprefix("/fulltext/"))
+            elif parts.path == "/tool/works":
+                self.registry_search(params)
+            elif parts.path.startswith("/offers/") and parts.path.removeprefix("/offers/") in server.offers:
+                self.send(200, "application/yaml; charset=utf-8", server.offers[parts.path.removeprefix("/offers/")])
+            elif parts.path.startswith("/offered/"):
+                status, payload = server.offered_answer(parts.path, params)
+                self.send(status, "application/json", json.dumps(payload))
             elif parts.path == "/redirect" and params.get("to"):
                 self.send(302, "text/plain", "see elsewhere", {"Location": params["to"]})
             else:
@@ -298,7 +343,23 @@ def _handler_for(server: ScholarlyServer) -> type[BaseHTTPRequestHandler]:
                 self.send(status, "application/json", json.dumps({"error": "the fake provider was told to fail"}), headers)
                 return
             content_type, body = server.answer(provider, parse_query(provider, params), empty=decision == "empty")
+            if behaviour.rename and content_type.startswith("application/json"):
+                body = json.dumps(renamed(json.loads(body), behaviour.rename))
             self.send(200, content_type, body)
+
+        def registry_search(self, params: dict[str, str]) -> None:
+            decision, behaviour = server.decide(REGISTRY)
+            if behaviour.delay:
+                time.sleep(behaviour.delay)
+            if decision == "fail":
+                headers = {"Retry-After": f"{behaviour.retry_after:g}"} if behaviour.retry_after is not None else {}
+                self.send(behaviour.status or 500, "application/json", json.dumps({"error": "told to fail"}), headers)
+                return
+            with server.lock:
+                corpus = server.corpus
+            found = [] if decision == "empty" else corpus.search(params.get("q", ""), REGISTRY, limit=int(params.get("limit") or 5))
+            body = {"results": [wire.registry_work(work) for work in found], "meta": {"query": params.get("q", "")}}
+            self.send(200, "application/json", json.dumps(renamed(body, behaviour.rename)))
 
         def fulltext(self, name: str) -> None:
             wanted_pdf = name.endswith(".pdf")
@@ -324,6 +385,15 @@ def _handler_for(server: ScholarlyServer) -> type[BaseHTTPRequestHandler]:
                 self.close_connection = True  # the client gave up (a timeout test): nothing to tell it
 
     return Handler
+
+
+def renamed(value: Any, names: dict[str, str]) -> Any:
+    """`value` with every dict key found in `names` renamed, at any depth."""
+    if isinstance(value, dict):
+        return {names.get(key, key): renamed(item, names) for key, item in value.items()}
+    if isinstance(value, list):
+        return [renamed(item, names) for item in value]
+    return value
 
 
 def fulltext_page(work: CorpusWork) -> str:
