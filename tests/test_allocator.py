@@ -17,12 +17,14 @@ def rss_mib():
     return next(int(line.split()[1]) // 1024 for line in open("/proc/self/status") if line.startswith("VmRSS:"))
 
 kept = []
+all_allocated = threading.Barrier(8)  # every thread's blocks live at once, whatever the scheduling
 def churn():
     blocks = []
     for index in range(4000):
         blocks.append(bytearray(random.randint(2000, 20000)))  # malloc'd in this thread's arena
         if index % 50 == 0:
             kept.append(bytearray(1024))  # a survivor every so often: the arena cannot just shrink
+    all_allocated.wait()
     blocks.clear()
 
 threads = [threading.Thread(target=churn) for _ in range(8)]
