@@ -2,7 +2,9 @@
 import os
 
 from celery import Celery
-from celery.signals import after_setup_logger, after_setup_task_logger, worker_process_init, worker_ready
+from celery.signals import after_setup_logger, after_setup_task_logger, celeryd_init, worker_process_init, worker_ready
+
+from handywriterz.broker import transport_for
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "handywriterz.settings")
 
@@ -31,3 +33,9 @@ def trim_freed_memory(**_kwargs) -> None:
     from handywriterz.allocator import start_trimming
 
     start_trimming(settings.HW_MALLOC_TRIM_SECONDS)
+
+
+# A worker must outlive a Redis restart; kombu's Redis transport can end it (handywriterz/broker.py).
+@celeryd_init.connect
+def survive_broker_restarts(conf, **_kwargs) -> None:
+    conf.broker_transport = transport_for(conf.broker_url) or conf.broker_transport
