@@ -30,6 +30,7 @@ from journeys.context import build_services
 from journeys.leases import keeper
 from journeys.models import STEPPABLE_STATUSES, Run, RunStatus
 from journeys.persistence import ArtifactLoader, persist_step
+from journeys.state import check_delta
 
 logger = logging.getLogger(__name__)
 
@@ -188,6 +189,7 @@ def execute(run: Run) -> Execution:
     try:
         outcome = upgrades.registry().handler(node)(build_context(run, route, meter, ending, step_deadline(clock)))
         check_route(run, outcome)
+        check_delta(outcome.delta)
     except Exception as exc:  # noqa: BLE001 - a crashing node is an observation, not a dead run
         return failed_execution(run, node or route, route, exc, meter, started_at, clock, ending)
     recovered = {key: None for key in ("outage",) if run.state.get(key)}

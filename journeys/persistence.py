@@ -21,7 +21,7 @@ from journeys.adaptive import store_calls
 from journeys.memory import hooks as memory_hooks
 from journeys.models import Artifact, Event, Run, RunStatus, Step
 from journeys.redaction import scrub, scrub_text
-from journeys.state import merge_patch
+from journeys.state import compact_patch, merge_patch
 
 if TYPE_CHECKING:
     from journeys.engine import Execution
@@ -189,7 +189,8 @@ def persist_step(run_id: int, seq: int, owner: str, execution: Execution) -> boo
         delta = merge_patch(outcome.delta, {"artifacts": references}) if references else outcome.delta
         # Scrubbed once for both the step and the run's state, so replaying deltas still gives the state.
         delta = scrub(delta)
-        write_step(run, seq, execution, delta)
+        # Stored with lists as their changed items (journeys/state.py): linear growth per run.
+        write_step(run, seq, execution, compact_patch(run.state, delta))
         store_calls(run, seq, execution.meter)
         store_events(run, seq, list(outcome.events) + execution.extra_events)
         update_run(run, execution, delta)
