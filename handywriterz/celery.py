@@ -2,7 +2,15 @@
 import os
 
 from celery import Celery
-from celery.signals import after_setup_logger, after_setup_task_logger, celeryd_init, worker_process_init, worker_ready
+from celery.signals import (
+    after_setup_logger,
+    after_setup_task_logger,
+    celeryd_init,
+    task_postrun,
+    task_prerun,
+    worker_process_init,
+    worker_ready,
+)
 
 from handywriterz.broker import transport_for
 
@@ -39,3 +47,12 @@ def trim_freed_memory(**_kwargs) -> None:
 @celeryd_init.connect
 def survive_broker_restarts(conf, **_kwargs) -> None:
     conf.broker_transport = transport_for(conf.broker_url) or conf.broker_transport
+
+
+# A worker keeps its database connection from one step to the next (handywriterz/pooling.py).
+@task_prerun.connect
+@task_postrun.connect
+def recycle_database_connections(**_kwargs) -> None:
+    from handywriterz.pooling import recycle_connections  # needs Django set up
+
+    recycle_connections()

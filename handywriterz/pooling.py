@@ -10,11 +10,29 @@ from the pool again.
 """
 from __future__ import annotations
 
+import threading
+
 from django.conf import settings
-from django.db import connection
+from django.db import close_old_connections, connection
 
 
 def release_connection() -> None:
     """Give this thread's connection back to the pool, unless a transaction is open on it."""
     if settings.HW_DB_POOL and not connection.in_atomic_block:
+        connection.close()
+
+
+def recycle_connections() -> None:
+    """Between two tasks: what Django does between two requests, so a worker keeps its connection
+    (CONN_MAX_AGE, health-checked before its next use, dropped after an error).
+
+    Celery's Django fixup would close every connection around every task (unless
+    CELERY_DB_REUSE_MAX is set, see settings.py): each step of a prefork worker then opened a new
+    connection, and PostgreSQL started a backend process for it. A thread of a thread-pool worker
+    still gives its connection back after each task (to the pool with HW_DB_POOL; closed without
+    it), so idle threads hold none.
+    """
+    if threading.current_thread() is threading.main_thread():
+        close_old_connections()
+    else:
         connection.close()

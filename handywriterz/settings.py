@@ -233,6 +233,10 @@ CELERY_TASK_SERIALIZER = "json"
 CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_WORKER_SEND_TASK_EVENTS = env_bool("HW_CELERY_TASK_EVENTS", False)
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+# Celery's Django fixup closes every database connection before and after every task unless this
+# is set; set, it closes them every 2 x this many tasks, and between tasks a worker applies
+# Django's own policy instead (handywriterz.pooling.recycle_connections), keeping its connection.
+CELERY_DB_REUSE_MAX = 1000
 # A Redis restart must not end a worker: it reconnects for as long as it takes (None = forever;
 # 0 would mean "never retry"). Messages lost with Redis are re-sent by the lease reaper.
 CELERY_BROKER_CONNECTION_RETRY = True

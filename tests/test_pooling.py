@@ -59,3 +59,28 @@ def test_a_tool_call_gives_the_connection_back_first(pooled):
     connection.ensure_connection()
     assert registry.call("text.word_count", {"text": "three small words"}).result == {"words": 3}
     assert connection.connection is None
+
+
+def database_sessions() -> int:
+    """Connections PostgreSQL has accepted to this database so far (pg_stat_database.sessions)."""
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_stat_clear_snapshot()")
+        cursor.execute("SELECT sessions FROM pg_stat_database WHERE datname = current_database()")
+        return cursor.fetchone()[0]
+
+
+def test_a_prefork_worker_keeps_its_database_connection_from_one_step_to_the_next(worker, script, student):
+    # given the session's prefork worker, warmed up on one run
+    from tests.test_engine import GOAL, wait_until_ended
+
+    wait_until_ended(services.start_run(student, "sketch", GOAL, words=200, spec={"sections": 1}))
+    before = database_sessions()
+
+    # when it steps a run of 14 steps
+    run = wait_until_ended(services.start_run(student, "sketch", GOAL, words=600, spec={"sections": 6}))
+
+    # then PostgreSQL saw far fewer new connections than steps (it was one per step, or two,
+    # while Celery closed every connection around every task)
+    assert run.seq == 14
+    opened = database_sessions() - before
+    assert opened < run.seq // 2, f"{opened} new database sessions for {run.seq} steps"
