@@ -5,8 +5,7 @@ API and the portal all call these, so they behave the same everywhere.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from typing import Any
 
 from django.conf import settings
@@ -15,92 +14,13 @@ from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 
-from agents.taskspec import MAX_WORDS, MIN_WORDS, SpecError, spec_data, validate_spec
 from journeys import dispatch, uploads
 from journeys.memory.profiles import profile_preferences
 from journeys.models import PAUSABLE_STATUSES, TERMINAL_STATUSES, Artifact, Chunk, Event, Run, RunStatus, Source, Step
-from journeys.policies import Policy, PolicyError, load_policy
+from journeys.policies import PolicyError, load_policy
 from journeys.redaction import scrub, scrub_text
+from journeys.requests import BudgetRequest, InvalidRequest, RunNotFound, build_spec, resolve_budgets, validate_goal
 from journeys.state import merge_patch, replay
-
-
-class InvalidRequest(ValueError):
-    """A request that cannot be carried out; the message says why, for the person who asked."""
-
-
-class RunNotFound(InvalidRequest):
-    pass
-
-
-@dataclass(frozen=True)
-class BudgetRequest:
-    tokens: int | None = None
-    seconds: float | None = None
-    usd: float | None = None
-
-
-def validate_goal(goal: str) -> str:
-    goal = (goal or "").strip()
-    if not goal:
-        raise InvalidRequest("the goal is empty; say what you want written")
-    if len(goal) > settings.HW_GOAL_MAX_CHARS:
-        raise InvalidRequest(f"the goal is {len(goal)} characters long; the limit is {settings.HW_GOAL_MAX_CHARS}")
-    if "\x00" in goal:
-        raise InvalidRequest("the goal contains a NUL character")
-    return goal
-
-
-def validate_words(words: Any, default: int) -> int:
-    if words is None:
-        return default
-    try:
-        value = int(words)
-    except (TypeError, ValueError):
-        raise InvalidRequest(f"the word target must be a whole number, got {words!r}") from None
-    if not MIN_WORDS <= value <= MAX_WORDS:
-        raise InvalidRequest(f"the word target must be between {MIN_WORDS} and {MAX_WORDS}, got {value}")
-    return value
-
-
-def build_spec(
-    policy: Policy, words: int | None, fields: dict[str, Any], preferences: dict[str, str] | None = None
-) -> dict[str, Any]:
-    """The run's TaskSpec from the policy's defaults, the student's remembered preferences
-    (profile memory: style, level) and the fields the student gave explicitly.
-
-    `explicit` lists those fields so the GoalInterpreter never overrides them with a guess."""
-    given = {key: value for key, value in fields.items() if value is not None and value != "" and value != []}
-    if words is not None:
-        given["words"] = validate_words(words, policy.gates.default_words)
-    elif "words" in given:
-        given["words"] = validate_words(given["words"], policy.gates.default_words)
-    explicit = sorted(key for key in given if key not in {"uploads", "interpreted", "topic", "explicit", "part"})
-    defaults = {"deliverable": policy.deliverable, "words": policy.gates.default_words, **policy.spec_defaults}
-    defaults.update(preferences or {})
-    try:
-        spec = validate_spec({**defaults, **given, "explicit": explicit})
-    except SpecError as error:
-        raise InvalidRequest(str(error)) from None
-    return spec_data(spec)
-
-
-def resolve_budgets(defaults: dict[str, float], request: BudgetRequest) -> dict[str, Any]:
-    limits = {}
-    for name in ("tokens", "seconds", "usd"):
-        value = getattr(request, name)
-        value = defaults[name] if value is None else value
-        try:
-            number = Decimal(str(value))
-        except InvalidOperation:
-            raise InvalidRequest(f"the {name} budget must be a number, got {value!r}") from None
-        if number < 0 or not number.is_finite():
-            raise InvalidRequest(f"the {name} budget must be zero or more, got {value}")
-        limits[name] = number
-    return {
-        "limit_tokens": int(limits["tokens"]),
-        "limit_seconds": float(limits["seconds"]),
-        "limit_usd": limits["usd"].quantize(Decimal("0.000001")),
-    }
 
 
 def service_event(run: Run, kind: str, message: str, **data: Any) -> Event:

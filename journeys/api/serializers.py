@@ -9,11 +9,11 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from agents.taskspec import MAX_WORDS, MIN_WORDS
 from journeys import reports
 from journeys.models import Artifact, Run
 from journeys.policies import known_journeys
 from journeys.requests import CITATION_STYLES, LEVELS, MAX_MIN_SOURCES, MAX_RECENCY_YEARS, MAX_REGION_CHARS
-from journeys.services import MAX_WORDS, MIN_WORDS
 
 
 class StartRunSerializer(serializers.Serializer):

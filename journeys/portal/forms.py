@@ -7,10 +7,10 @@ from django.conf import settings
 from django.contrib.auth.forms import UserCreationForm
 from django.utils import timezone
 
+from agents.taskspec import MAX_WORDS, MIN_WORDS
 from journeys import uploads
 from journeys.policies import known_journeys
 from journeys.requests import CITATION_STYLES, LEVELS, MAX_MIN_SOURCES, MAX_RECENCY_YEARS, MAX_REGION_CHARS, upload_problem
-from journeys.services import MAX_WORDS, MIN_WORDS
 
 
 class SignupForm(UserCreationForm):
