@@ -92,13 +92,28 @@ def redis_client() -> redis.Redis:
     return client
 
 
+CORPORA = ROOT / "tests" / "fixtures" / "corpora"
+
+
 @pytest.fixture(scope="session")
 def scholarly_server():
     """The fake scholarly APIs on 127.0.0.1 (evaluation/fakes/scholarly_server.py), started before any
     worker so every worker gets its base URLs; tests change corpus and knobs, then reset them."""
-    server = ScholarlyServer(ROOT / "tests" / "fixtures" / "corpora" / "urban_heat").start()
+    server = ScholarlyServer(CORPORA / "urban_heat").start()
     yield server
     server.stop()
+
+
+def serving(server: ScholarlyServer, settings, corpus: Path):
+    """For one test: the fake scholarly APIs serve `corpus` with no misbehaviour, and this
+    process's settings point at them; afterwards, back to the session's corpus, reset."""
+    server.use_corpus(corpus)
+    server.reset()
+    settings.HW_SCHOLARLY_BASE_URLS = server.base_urls
+    settings.HW_FETCH_ALLOWED_HOSTS = ["127.0.0.1"]
+    yield server
+    server.use_corpus(CORPORA / "urban_heat")
+    server.reset()
 
 
 @pytest.fixture(scope="session")

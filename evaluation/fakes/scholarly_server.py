@@ -41,6 +41,7 @@ from urllib.parse import parse_qs, quote, urlsplit
 from evaluation.fakes import scholarly_wire as wire
 from evaluation.fakes.corpus import Corpus, CorpusWork
 from evaluation.fakes.pdf import minimal_pdf
+from evaluation.fakes.scholarly_queries import Query, parse_query
 
 PREFIXES = {
     "openalex": "/openalex",
@@ -77,65 +78,6 @@ class Behaviour:
 
     def __post_init__(self) -> None:
         self.always_fail = self.status is not None and self.fail_first == 0
-
-
-@dataclass(frozen=True)
-class Query:
-    text: str
-    year_from: int | None = None
-    year_to: int | None = None
-    limit: int = 25
-    require_all: bool = False
-
-
-def _year(value: str | None) -> int | None:
-    match = re.match(r"\s*(\d{4})", value or "")
-    return int(match.group(1)) if match else None
-
-
-def parse_query(provider: str, params: dict[str, str]) -> Query:
-    """The search text, year range and page size in each provider's own parameter syntax."""
-    if provider == "openalex":
-        filters = dict(part.split(":", 1) for part in params.get("filter", "").split(",") if ":" in part)
-        return Query(
-            params.get("search", ""),
-            _year(filters.get("from_publication_date")),
-            _year(filters.get("to_publication_date")),
-            int(params.get("per-page", 25)),
-        )
-    if provider == "crossref":
-        filters = dict(part.split(":", 1) for part in params.get("filter", "").split(",") if ":" in part)
-        return Query(
-            params.get("query", ""),
-            _year(filters.get("from-pub-date")),
-            _year(filters.get("until-pub-date")),
-            int(params.get("rows", 20)),
-        )
-    if provider == "semantic_scholar":
-        start, _, end = params.get("year", "").partition("-")
-        return Query(
-            params.get("query", ""),
-            _year(start),
-            _year(end or (start if "-" not in params.get("year", "") else "")),
-            int(params.get("limit", 10)),
-        )
-    if provider == "arxiv":
-        expression = params.get("search_query", "")
-        dates = re.search(r"submittedDate:\[(\d{4})\d*\s+TO\s+(\d{4})\d*\]", expression)
-        text = " ".join(re.findall(r"all:(\S+)", expression))
-        return Query(
-            text,
-            int(dates.group(1)) if dates else None,
-            int(dates.group(2)) if dates else None,
-            int(params.get("max_results", 10)),
-            require_all=True,
-        )
-    expression = params.get("query", "")
-    years = re.search(r"PUB_YEAR:\[(\d{4})\s+TO\s+(\d{4})\]", expression)
-    text = re.sub(r"AND \(PUB_YEAR:\[[^\]]*\]\)", "", expression)
-    return Query(
-        text, int(years.group(1)) if years else None, int(years.group(2)) if years else None, int(params.get("pageSize", 25))
-    )
 
 
 class _QuietServer(ThreadingHTTPServer):

@@ -3,8 +3,6 @@ and record writers, and embeddings made by the real offline model (kept small: a
 short passages per test)."""
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
 from django.contrib.auth import get_user_model
 
@@ -13,6 +11,7 @@ from journeys import services
 from journeys.evidence import write_source
 from journeys.memory.vectors import embed_pending_chunks
 from journeys.models import Run
+from tests.conftest import CORPORA, serving
 
 
 @pytest.fixture
@@ -45,7 +44,6 @@ def embed_all() -> int:
     return total
 
 
-CORPORA = Path(__file__).resolve().parent.parent / "fixtures" / "corpora"
 # The shared test environment turns background memory work off (tests/testenv.py) so the other
 # areas' tests do not pay for embeddings; the memory tests' worker turns it back on.
 @pytest.fixture
@@ -63,9 +61,4 @@ def memory_worker(workers, transactional_db, request):
 @pytest.fixture
 def fake_scholarly(scholarly_server: ScholarlyServer, settings) -> ScholarlyServer:
     """The fake scholarly APIs with the urban_heat corpus, reset around the test."""
-    scholarly_server.use_corpus(CORPORA / "urban_heat")
-    scholarly_server.reset()
-    settings.HW_SCHOLARLY_BASE_URLS = scholarly_server.base_urls
-    settings.HW_FETCH_ALLOWED_HOSTS = ["127.0.0.1"]
-    yield scholarly_server
-    scholarly_server.reset()
+    yield from serving(scholarly_server, settings, CORPORA / "urban_heat")

@@ -3,26 +3,17 @@ and pointed at by this process's settings (the workers got its URLs when they st
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
 
 from evaluation.fakes.scholarly_server import ScholarlyServer
+from tests.conftest import CORPORA, serving
 from tools.scholarly import FetchPolicy, Scholarly, ScholarlyConfig
-
-CORPORA = Path(__file__).resolve().parent.parent / "fixtures" / "corpora"
 
 
 @pytest.fixture
 def fake_scholarly(scholarly_server: ScholarlyServer, settings) -> ScholarlyServer:
     """The fake server with the urban_heat corpus and no misbehaviour, for this test only."""
-    scholarly_server.use_corpus(CORPORA / "urban_heat")
-    scholarly_server.reset()
-    settings.HW_SCHOLARLY_BASE_URLS = scholarly_server.base_urls
-    settings.HW_FETCH_ALLOWED_HOSTS = ["127.0.0.1"]
-    yield scholarly_server
-    scholarly_server.use_corpus(CORPORA / "urban_heat")
-    scholarly_server.reset()
+    yield from serving(scholarly_server, settings, CORPORA / "urban_heat")
 
 
 @pytest.fixture
