@@ -187,10 +187,11 @@ def persist_step(run_id: int, seq: int, owner: str, execution: Execution) -> boo
         references = store_artifacts(run, seq, outcome.artifacts)
         store_records(run, seq, outcome.records)
         delta = merge_patch(outcome.delta, {"artifacts": references}) if references else outcome.delta
-        # Scrubbed once for both the step and the run's state, so replaying deltas still gives the state.
-        delta = scrub(delta)
-        # Stored with lists as their changed items (journeys/state.py): linear growth per run.
-        write_step(run, seq, execution, compact_patch(run.state, delta))
+        # Lists kept as their changed items (journeys/state.py: linear growth per run), then
+        # scrubbed once for both the step and the run's state, so replaying the stored deltas
+        # gives the state; only what changed is scrubbed (the state is scrubbed already).
+        delta = scrub(compact_patch(run.state, delta))
+        write_step(run, seq, execution, delta)
         store_calls(run, seq, execution.meter)
         store_events(run, seq, list(outcome.events) + execution.extra_events)
         update_run(run, execution, delta)
