@@ -5,8 +5,9 @@ Replaying the patches of a run's steps in seq order from {} reproduces its state
 RFC 7386 replaces a list whole, so a node that updates one item of a long list (the Executor
 marking one step of the plan done) returns the whole list. Stored that way, a run's steps would
 grow with the square of its length. A step is therefore *stored* as `compact_patch(state, delta)`:
-a list that changed in a few items becomes `{LIST_PATCH: {"length": n, "items": {"i": item}}}`,
-which `merge_patch` applies to the list it was made against. Nodes never see this form.
+a list that changed in a few items becomes `{LIST_PATCH: {"length": n, "items": {"i": item}}}`
+(plus `"offset"` for a window that moved), which `merge_patch` applies to the list it was made
+against. Nodes never see this form.
 """
 from __future__ import annotations
 
